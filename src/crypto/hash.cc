@@ -49,14 +49,13 @@ Status RunHkdf(int mode, ByteSpan key, ByteSpan salt_or_info, std::span<std::uin
   std::size_t n = 0;
   params[n++] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
   params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, kDigest, 0);
-  params[n++] = OSSL_PARAM_construct_octet_string(
-      OSSL_KDF_PARAM_KEY, ParamBytes(key), key.size());
+  params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, ParamBytes(key), key.size());
   if (mode == EVP_KDF_HKDF_MODE_EXTRACT_ONLY) {
-    params[n++] = OSSL_PARAM_construct_octet_string(
-        OSSL_KDF_PARAM_SALT, ParamBytes(salt_or_info), salt_or_info.size());
+    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, ParamBytes(salt_or_info),
+                                                    salt_or_info.size());
   } else {
-    params[n++] = OSSL_PARAM_construct_octet_string(
-        OSSL_KDF_PARAM_INFO, ParamBytes(salt_or_info), salt_or_info.size());
+    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, ParamBytes(salt_or_info),
+                                                    salt_or_info.size());
   }
   params[n] = OSSL_PARAM_construct_end();
   if (EVP_KDF_derive(ctx.get(), out.data(), out.size(), params.data()) != 1) {

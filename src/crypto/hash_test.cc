@@ -71,8 +71,7 @@ TEST(DeriveKeyTest, IsHkdfWithTheLabelledInfo) {
   Bytes info(Label(KeyPurpose::kClipVideo).begin(), Label(KeyPurpose::kClipVideo).end());
   info.push_back(0);
   info.insert(info.end(), context.begin(), context.end());
-  auto expected =
-      HkdfExpand(HkdfExtract(salt, ikm.Reveal(InsecureSecretAccess::Get())), info, 32);
+  auto expected = HkdfExpand(HkdfExtract(salt, ikm.Reveal(InsecureSecretAccess::Get())), info, 32);
   EXPECT_TRUE(*derived == *expected);
 }
 
@@ -88,8 +87,8 @@ TEST(DeriveKeyTest, DifferentPurposesGiveIndependentKeys) {
 
 TEST(LabelTest, EveryLabelIsVersionedAndUnique) {
   std::set<std::string_view> labels = {
-      Label(KeyPurpose::kClipVideo),         Label(KeyPurpose::kClipThumbnail),
-      Label(KeyPurpose::kClipMetadata),      Label(EnvelopePurpose::kClipKey),
+      Label(KeyPurpose::kClipVideo),          Label(KeyPurpose::kClipThumbnail),
+      Label(KeyPurpose::kClipMetadata),       Label(EnvelopePurpose::kClipKey),
       Label(SignaturePurpose::kClipManifest), Label(SignaturePurpose::kHeartbeat)};
   EXPECT_EQ(labels.size(), 6u);
   for (auto l : labels) {

@@ -31,8 +31,8 @@ Status Argon2idRaw(const Argon2idInput& input, std::span<std::uint8_t> out) {
   ctx.flags = ARGON2_DEFAULT_FLAGS;
   const int rc = argon2_ctx(&ctx, Argon2_id);
   if (rc != ARGON2_OK) {
-    const ErrorCode code =
-        rc == ARGON2_MEMORY_ALLOCATION_ERROR ? ErrorCode::kResourceExhausted : ErrorCode::kInvalidArgument;
+    const ErrorCode code = rc == ARGON2_MEMORY_ALLOCATION_ERROR ? ErrorCode::kResourceExhausted
+                                                                : ErrorCode::kInvalidArgument;
     return Fail(code, std::string("Argon2id: ") + argon2_error_message(rc));
   }
   return OkStatus();

@@ -29,7 +29,11 @@ TEST(Argon2idTest, ReproducesEveryArgon2idVectorIncludingRfc9106) {
     const Bytes salt = Hex(v["salt_hex"]);
     const Bytes secret = Hex(v["secret_hex"]);
     const Bytes ad = Hex(v["ad_hex"]);
-    internal::Argon2idInput input{password, salt, secret, ad, v["t_cost"].get<std::uint32_t>(),
+    internal::Argon2idInput input{password,
+                                  salt,
+                                  secret,
+                                  ad,
+                                  v["t_cost"].get<std::uint32_t>(),
                                   v["m_cost_kib"].get<std::uint32_t>(),
                                   v["parallelism"].get<std::uint32_t>()};
     Bytes tag(v["tag_length"].get<std::size_t>());
@@ -48,9 +52,9 @@ TEST(Argon2idTest, PublicApiIsTheP1FormOfTheRawFunction) {
   auto key = Argon2id(password, salt, kMinimumArgon2idCost, 32);
   ASSERT_TRUE(key.has_value());
   Bytes expected(32);
-  internal::Argon2idInput input{AsBytes("correct horse"), salt, {}, {},
-                                kMinimumArgon2idCost.time_cost, kMinimumArgon2idCost.memory_kib,
-                                1};
+  internal::Argon2idInput input{
+      AsBytes("correct horse"),        salt, {}, {}, kMinimumArgon2idCost.time_cost,
+      kMinimumArgon2idCost.memory_kib, 1};
   ASSERT_TRUE(internal::Argon2idRaw(input, expected).has_value());
   EXPECT_EQ(HexEncode(key->Reveal(InsecureSecretAccess::Get())), HexEncode(expected));
 }

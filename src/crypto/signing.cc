@@ -74,10 +74,9 @@ Result<SigningKey> SigningKey::FromSeed(SecretBytes seed) {
 Signature SigningKey::Sign(SignaturePurpose purpose, ByteSpan message) const {
   const Bytes signed_bytes = SignedBytes(purpose, message);
   Signature signature{};
-  VIGIL_CHECK(crypto_sign_ed25519_detached(signature.data(), nullptr, signed_bytes.data(),
-                                           signed_bytes.size(),
-                                           expanded_.Reveal(InsecureSecretAccess::Get()).data()) ==
-              0)
+  VIGIL_CHECK(crypto_sign_ed25519_detached(
+                  signature.data(), nullptr, signed_bytes.data(), signed_bytes.size(),
+                  expanded_.Reveal(InsecureSecretAccess::Get()).data()) == 0)
       << "Ed25519 signing failed";
   return signature;
 }

@@ -27,7 +27,8 @@ TEST(SigningKeyTest, SignsTheLabelledMessage) {
   // Ed25519 implementation can check it: verify with libsodium directly.
   SigningKey key = RfcKey();
   Signature sig = key.Sign(SignaturePurpose::kHeartbeat, AsBytes("hello"));
-  const std::string signed_bytes = std::string(Label(SignaturePurpose::kHeartbeat)) + '\0' + "hello";
+  const std::string signed_bytes =
+      std::string(Label(SignaturePurpose::kHeartbeat)) + '\0' + "hello";
   EXPECT_EQ(crypto_sign_ed25519_verify_detached(
                 sig.data(), reinterpret_cast<const unsigned char*>(signed_bytes.data()),
                 signed_bytes.size(), key.verify_key().bytes().data()),

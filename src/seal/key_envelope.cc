@@ -76,8 +76,8 @@ Result<Bytes> SealClipKeyForVectors(const ClipKey& key, const HouseholdPublicKey
                     : HpkeSetupBaseSender(kAead, recipient.bytes(), info);
   if (!sender) return Fail(sender.error());
   Bytes envelope = EnvelopePrefix(key_id);
-  VIGIL_TRY(sealed, sender->context.Seal(envelope, key.secret().Reveal(
-                                                       crypto::InsecureSecretAccess::Get())));
+  VIGIL_TRY(sealed, sender->context.Seal(envelope,
+                                         key.secret().Reveal(crypto::InsecureSecretAccess::Get())));
   Append(envelope, sender->enc);
   Append(envelope, sealed);
   return envelope;

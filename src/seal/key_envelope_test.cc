@@ -68,8 +68,8 @@ TEST(KeyEnvelopeTest, AnyFlippedBitOrLengthChangeFails) {
       ExpectGenericFailure(OpenClipKey(tampered, household, Binding()));
     }
   }
-  ExpectGenericFailure(OpenClipKey(ByteSpan(envelope).first(envelope.size() - 1), household,
-                                   Binding()));
+  ExpectGenericFailure(
+      OpenClipKey(ByteSpan(envelope).first(envelope.size() - 1), household, Binding()));
   Bytes longer = envelope;
   longer.push_back(0);
   ExpectGenericFailure(OpenClipKey(longer, household, Binding()));
@@ -79,11 +79,11 @@ TEST(KeyEnvelopeTest, RejectsEmptyOrOverlongIds) {
   HouseholdPrivateKey household = HouseholdPrivateKey::Generate();
   EXPECT_EQ(SealClipKey(ClipKey::Generate(), household.public_key(), {"", "cam", 1}).error().code,
             ErrorCode::kInvalidArgument);
-  EXPECT_EQ(SealClipKey(ClipKey::Generate(), household.public_key(),
-                        {std::string(256, 'x'), "cam", 1})
-                .error()
-                .code,
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(
+      SealClipKey(ClipKey::Generate(), household.public_key(), {std::string(256, 'x'), "cam", 1})
+          .error()
+          .code,
+      ErrorCode::kInvalidArgument);
 }
 
 TEST(KeyEnvelopeTest, RecipientKeyIdRejectsOtherBytes) {

@@ -11,7 +11,8 @@ namespace vigil::seal {
 ClipKey ClipKey::Generate() { return ClipKey(crypto::SecretBytes::Random(kClipKeyBytes)); }
 
 Result<ClipKey> ClipKey::FromSecret(crypto::SecretBytes key) {
-  if (key.size() != kClipKeyBytes) return Fail(ErrorCode::kInvalidArgument, "a clip key is 32 bytes");
+  if (key.size() != kClipKeyBytes)
+    return Fail(ErrorCode::kInvalidArgument, "a clip key is 32 bytes");
   return ClipKey(std::move(key));
 }
 

@@ -58,9 +58,9 @@ Bytes EncodeHeader(ClipPart part, std::uint32_t segment_bytes, ByteSpan salt, By
 }
 
 Result<Header> ParseHeader(ByteSpan bytes, ClipPart expected_part) {
-  if (bytes.size() != kStreamHeaderBytes || !std::equal(kMagic.begin(), kMagic.end(), bytes.begin()) ||
-      bytes[4] != kVersion || !ValidPart(bytes[5]) ||
-      static_cast<ClipPart>(bytes[5]) != expected_part) {
+  if (bytes.size() != kStreamHeaderBytes ||
+      !std::equal(kMagic.begin(), kMagic.end(), bytes.begin()) || bytes[4] != kVersion ||
+      !ValidPart(bytes[5]) || static_cast<ClipPart>(bytes[5]) != expected_part) {
     return Fail(DecryptionFailed());
   }
   const std::uint32_t segment_bytes = LoadU32(bytes.subspan(6));
@@ -103,23 +103,25 @@ class StreamEncryptorImpl final : public StreamEncryptor {
   Status Write(ByteSpan plaintext) override {
     if (state_ != State::kOpen) return Fail(ErrorCode::kFailedPrecondition, "stream is closed");
     const std::size_t s = header_.segment_bytes;
+    // A full segment is never the last one (the last holds 0..S-1 bytes), so
+    // every full segment is sealed as soon as it is complete.
     while (!plaintext.empty()) {
-      // A full buffer is not the last segment: more plaintext follows.
-      if (plaintext_.size() == s) {
-        auto status = EmitSegment(plaintext_, false);
-        if (!status) return status;
-        plaintext_.clear();
-      }
-      // Fast path: seal straight from the caller's buffer.
-      if (plaintext_.empty() && plaintext.size() > s) {
+      if (plaintext_.empty() && plaintext.size() >= s) {
+        // Fast path: seal straight from the caller's buffer.
         auto status = EmitSegment(plaintext.first(s), false);
         if (!status) return status;
         plaintext = plaintext.subspan(s);
         continue;
       }
       const std::size_t take = std::min(s - plaintext_.size(), plaintext.size());
-      plaintext_.insert(plaintext_.end(), plaintext.begin(), plaintext.begin() + static_cast<std::ptrdiff_t>(take));
+      plaintext_.insert(plaintext_.end(), plaintext.begin(),
+                        plaintext.begin() + static_cast<std::ptrdiff_t>(take));
       plaintext = plaintext.subspan(take);
+      if (plaintext_.size() == s) {
+        auto status = EmitSegment(plaintext_, false);
+        if (!status) return status;
+        plaintext_.clear();
+      }
     }
     return OkStatus();
   }
@@ -184,36 +186,41 @@ class StreamDecryptorImpl final : public StreamDecryptor {
   Status Write(ByteSpan ciphertext) override {
     if (failed_ || finished_) return Fail(ErrorCode::kFailedPrecondition, "stream is closed");
     if (!header_) {
-      const std::size_t take = std::min(kStreamHeaderBytes - header_bytes_.size(), ciphertext.size());
-      header_bytes_.insert(header_bytes_.end(), ciphertext.begin(), ciphertext.begin() + static_cast<std::ptrdiff_t>(take));
+      const std::size_t take =
+          std::min(kStreamHeaderBytes - header_bytes_.size(), ciphertext.size());
+      header_bytes_.insert(header_bytes_.end(), ciphertext.begin(),
+                           ciphertext.begin() + static_cast<std::ptrdiff_t>(take));
       ciphertext = ciphertext.subspan(take);
       if (header_bytes_.size() < kStreamHeaderBytes) return OkStatus();
       auto status = Start();
       if (!status) return status;
     }
     const std::size_t full = header_->segment_bytes + kStreamTagBytes;
+    // A full-size segment is never the last one, so it is opened at once.
     while (!ciphertext.empty()) {
-      // A full buffered segment is not the last one: more bytes follow.
-      if (buffer_.size() == full) {
-        auto status = OpenSegment(buffer_, false);
-        if (!status) return status;
-        buffer_.clear();
-      }
-      if (buffer_.empty() && ciphertext.size() > full) {
+      if (buffer_.empty() && ciphertext.size() >= full) {
         auto status = OpenSegment(ciphertext.first(full), false);
         if (!status) return status;
         ciphertext = ciphertext.subspan(full);
         continue;
       }
       const std::size_t take = std::min(full - buffer_.size(), ciphertext.size());
-      buffer_.insert(buffer_.end(), ciphertext.begin(), ciphertext.begin() + static_cast<std::ptrdiff_t>(take));
+      buffer_.insert(buffer_.end(), ciphertext.begin(),
+                     ciphertext.begin() + static_cast<std::ptrdiff_t>(take));
       ciphertext = ciphertext.subspan(take);
+      if (buffer_.size() == full) {
+        auto status = OpenSegment(buffer_, false);
+        if (!status) return status;
+        buffer_.clear();
+      }
     }
     return OkStatus();
   }
 
   Status Finish() override {
     if (failed_ || finished_) return Fail(ErrorCode::kFailedPrecondition, "stream is closed");
+    // The last segment is 16 .. S+15 bytes; a stream that ends on a segment
+    // boundary has lost its last segment.
     if (!header_ || buffer_.size() < kStreamTagBytes) {
       failed_ = true;
       return Fail(DecryptionFailed());
@@ -312,7 +319,9 @@ class SeekableStreamDecryptorImpl final : public SeekableStreamDecryptor {
   }
 
  private:
-  std::uint64_t FullSegment() const { return std::uint64_t{header_.segment_bytes} + kStreamTagBytes; }
+  std::uint64_t FullSegment() const {
+    return std::uint64_t{header_.segment_bytes} + kStreamTagBytes;
+  }
 
   Header header_;
   AeadCipher cipher_;
@@ -382,12 +391,13 @@ Result<std::unique_ptr<SeekableStreamDecryptor>> SeekableStreamDecryptor::Create
     std::uint64_t ciphertext_size) {
   VIGIL_TRY(parsed, ParseHeader(header, part));
   const std::uint64_t full = std::uint64_t{parsed.segment_bytes} + kStreamTagBytes;
-  // The body is (n - 1) full segments and a last one of [tag, full] bytes.
-  if (ciphertext_size < kStreamHeaderBytes + kStreamTagBytes) return Fail(DecryptionFailed());
+  // The body is (n - 1) full segments of S + 16 bytes and a last one of
+  // 16 .. S + 15 bytes, so n = floor(body / full) + 1 and body mod full >= 16.
+  if (ciphertext_size < kStreamHeaderBytes) return Fail(DecryptionFailed());
   const std::uint64_t body = ciphertext_size - kStreamHeaderBytes;
-  std::uint64_t segments = (body + full - 1) / full;
-  if (body % full != 0 && body % full < kStreamTagBytes) return Fail(DecryptionFailed());
-  if (segments == 0 || segments > kMaxSegments) return Fail(DecryptionFailed());
+  if (body % full < kStreamTagBytes) return Fail(DecryptionFailed());
+  const std::uint64_t segments = body / full + 1;
+  if (segments > kMaxSegments) return Fail(DecryptionFailed());
   VIGIL_TRY(cipher, SegmentCipher(key, parsed, associated_data, AeadCipher::Direction::kOpen));
   return std::unique_ptr<SeekableStreamDecryptor>(new SeekableStreamDecryptorImpl(
       std::move(parsed), std::move(cipher), segments, ciphertext_size));

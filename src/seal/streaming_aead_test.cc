@@ -10,7 +10,7 @@
 namespace vigil::seal {
 namespace {
 
-constexpr std::uint32_t kSegment = 256;  // small, so tests cover many segments
+constexpr std::size_t kSegment = 256;  // small, so tests cover many segments
 
 StreamSink AppendTo(Bytes& out) {
   return [&out](ByteSpan bytes) {
@@ -66,9 +66,9 @@ TEST(StreamingAeadTest, RoundTripsEverySizeAroundSegmentBoundaries) {
     const Bytes plaintext = Pattern(size);
     for (std::size_t chunk : {1u, 256u, 1000u}) {
       const Bytes ct = Encrypt(key, plaintext, chunk);
-      // Every segment but the last is full; the last holds 1..256 bytes (0
-      // only for an empty stream).
-      const std::size_t segments = size == 0 ? 1 : (size + kSegment - 1) / kSegment;
+      // Every segment but the last is full; the last holds size mod 256
+      // bytes (0 .. 255), so there are floor(size / 256) + 1 segments.
+      const std::size_t segments = size / kSegment + 1;
       EXPECT_EQ(ct.size(), kStreamHeaderBytes + size + segments * kStreamTagBytes) << size;
       auto pt = Decrypt(key, ct, chunk == 1 ? 3 : chunk);
       ASSERT_TRUE(pt.has_value()) << size << " " << chunk;
@@ -103,13 +103,13 @@ TEST(StreamingAeadTest, TruncationFailsAtEveryLength) {
 
 TEST(StreamingAeadTest, DroppingTheLastSegmentFailsEvenAtABoundary) {
   ClipKey key = ClipKey::Generate();
-  // 3 full segments, the third marked last. Cutting the stream after the
-  // second full segment leaves a well-formed prefix whose final segment lacks
-  // the last flag.
+  // 3 full segments and an empty last one. Dropping the last segment leaves
+  // a stream that ends on a segment boundary; dropping more leaves a prefix
+  // whose final segment lacks the last flag.
   const Bytes ct = Encrypt(key, Pattern(3 * kSegment));
-  ASSERT_EQ(ct.size(), kStreamHeaderBytes + 3 * FullSegment());
-  ExpectGenericFailure(Decrypt(key, ByteSpan(ct).first(kStreamHeaderBytes + 2 * FullSegment())));
-  ExpectGenericFailure(Decrypt(key, ByteSpan(ct).first(kStreamHeaderBytes + FullSegment())));
+  ASSERT_EQ(ct.size(), kStreamHeaderBytes + 3 * FullSegment() + kStreamTagBytes);
+  ExpectGenericFailure(Decrypt(key, ByteSpan(ct).first(kStreamHeaderBytes + 3 * FullSegment())));
+  ExpectGenericFailure(Decrypt(key, ByteSpan(ct).first(kStreamHeaderBytes + FullSegment() + 100)));
 }
 
 TEST(StreamingAeadTest, ExtensionFails) {
@@ -182,8 +182,7 @@ TEST(StreamingAeadTest, EncryptorRejectsBadSegmentSizesAndUseAfterFinish) {
   Bytes out;
   EXPECT_EQ(StreamEncryptor::Create(key, ClipPart::kVideo, {}, AppendTo(out), 255).error().code,
             ErrorCode::kInvalidArgument);
-  EXPECT_EQ(StreamEncryptor::Create(key, ClipPart::kVideo, {}, AppendTo(out),
-                                    kMaxSegmentBytes + 1)
+  EXPECT_EQ(StreamEncryptor::Create(key, ClipPart::kVideo, {}, AppendTo(out), kMaxSegmentBytes + 1)
                 .error()
                 .code,
             ErrorCode::kInvalidArgument);
@@ -214,15 +213,15 @@ TEST(SeekableStreamDecryptorTest, DecryptsAnySegmentAlone) {
   ASSERT_TRUE(reader.has_value());
   auto& r = **reader;
   EXPECT_EQ(r.segment_count(), 6u);
+  EXPECT_EQ(r.SegmentSize(5), 77 + kStreamTagBytes);
   EXPECT_EQ(r.plaintext_size(), plaintext.size());
   EXPECT_EQ(r.SegmentForPlaintextOffset(3 * kSegment + 5), 3u);
   for (std::uint64_t i : {4u, 0u, 5u, 2u}) {
     auto seg = r.DecryptSegment(i, ByteSpan(ct).subspan(r.SegmentOffset(i), r.SegmentSize(i)));
     ASSERT_TRUE(seg.has_value()) << i;
     const Bytes expected(plaintext.begin() + static_cast<std::ptrdiff_t>(i * kSegment),
-                         plaintext.begin() + static_cast<std::ptrdiff_t>(
-                                                 std::min<std::size_t>((i + 1) * kSegment,
-                                                                       plaintext.size())));
+                         plaintext.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(
+                                                 (i + 1) * kSegment, plaintext.size())));
     EXPECT_EQ(*seg, expected);
   }
   EXPECT_EQ(r.DecryptSegment(6, {}).error().code, ErrorCode::kOutOfRange);
@@ -231,24 +230,32 @@ TEST(SeekableStreamDecryptorTest, DecryptsAnySegmentAlone) {
 TEST(SeekableStreamDecryptorTest, DetectsTruncationThroughTheLastFlag) {
   ClipKey key = ClipKey::Generate();
   const Bytes ct = Encrypt(key, Pattern(5 * kSegment + 77));
-  // Pretend the stream ends after segment 2: segment 2 is then read as last.
-  const std::size_t cut = kStreamHeaderBytes + 3 * FullSegment();
+  // Cut the stream inside segment 2: its remaining bytes are then read as the
+  // last segment, which fails; segments before the cut still verify (seeking
+  // verifies only what it reads).
+  const std::size_t cut = kStreamHeaderBytes + 2 * FullSegment() + 100;
   auto reader = SeekableStreamDecryptor::Create(key, ClipPart::kVideo, AsBytes("clip-1|cam-1"),
                                                 ByteSpan(ct).first(kStreamHeaderBytes), cut);
   ASSERT_TRUE(reader.has_value());
-  auto seg = (*reader)->DecryptSegment(2, ByteSpan(ct).subspan((*reader)->SegmentOffset(2),
-                                                               (*reader)->SegmentSize(2)));
+  ASSERT_EQ((*reader)->segment_count(), 3u);
+  auto seg = (*reader)->DecryptSegment(
+      2, ByteSpan(ct).subspan((*reader)->SegmentOffset(2), (*reader)->SegmentSize(2)));
   ExpectGenericFailure(seg);
+  EXPECT_TRUE((*reader)->DecryptSegment(
+      0, ByteSpan(ct).subspan((*reader)->SegmentOffset(0), (*reader)->SegmentSize(0))));
 }
 
 TEST(SeekableStreamDecryptorTest, RejectsImpossibleSizesAndMovedSegments) {
   ClipKey key = ClipKey::Generate();
   const Bytes ct = Encrypt(key, Pattern(3 * kSegment + 77));
   const ByteSpan header = ByteSpan(ct).first(kStreamHeaderBytes);
-  // A last segment shorter than a tag cannot exist.
-  auto bad = SeekableStreamDecryptor::Create(key, ClipPart::kVideo, AsBytes("clip-1|cam-1"), header,
-                                             kStreamHeaderBytes + FullSegment() + 5);
-  ExpectGenericFailure(bad.has_value() ? Result<Bytes>(Bytes{}) : Fail(bad.error()));
+  // A last segment shorter than a tag, or a full-size last segment, cannot exist.
+  for (std::size_t size : {kStreamHeaderBytes + FullSegment() + 5,
+                           kStreamHeaderBytes + 2 * FullSegment(), kStreamHeaderBytes + 15}) {
+    auto bad = SeekableStreamDecryptor::Create(key, ClipPart::kVideo, AsBytes("clip-1|cam-1"),
+                                               header, size);
+    ExpectGenericFailure(bad.has_value() ? Result<Bytes>(Bytes{}) : Fail(bad.error()));
+  }
   auto reader = SeekableStreamDecryptor::Create(key, ClipPart::kVideo, AsBytes("clip-1|cam-1"),
                                                 header, ct.size());
   // Segment 1's bytes presented as segment 0.

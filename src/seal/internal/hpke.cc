@@ -41,8 +41,8 @@ AeadAlgorithm AlgorithmFor(HpkeAead aead) {
 // LabeledExtract(salt, label, ikm) = Extract(salt, "HPKE-v1" || suite_id || label || ikm)
 SecretBytes LabeledExtract(const Bytes& suite_id, ByteSpan salt, std::string_view label,
                            ByteSpan ikm) {
-  SecretBytes labeled = SecretBytes::Zeroed(kVersionLabel.size() + suite_id.size() + label.size() +
-                                            ikm.size());
+  SecretBytes labeled =
+      SecretBytes::Zeroed(kVersionLabel.size() + suite_id.size() + label.size() + ikm.size());
   auto out = labeled.MutableBytes(InsecureSecretAccess::Get());
   auto it = std::copy(kVersionLabel.begin(), kVersionLabel.end(), out.begin());
   it = std::copy(suite_id.begin(), suite_id.end(), it);
@@ -99,8 +99,8 @@ struct HpkeSetup {
     Bytes context{kModeBase};
     Append(context, psk_id_hash.Reveal(InsecureSecretAccess::Get()));
     Append(context, info_hash.Reveal(InsecureSecretAccess::Get()));
-    const SecretBytes secret = LabeledExtract(
-        suite, shared_secret.Reveal(InsecureSecretAccess::Get()), "secret", {});
+    const SecretBytes secret =
+        LabeledExtract(suite, shared_secret.Reveal(InsecureSecretAccess::Get()), "secret", {});
     VIGIL_TRY(key, LabeledExpand(suite, secret, "key", context, AeadKeyBytes(AlgorithmFor(aead))));
     VIGIL_TRY(base_nonce, LabeledExpand(suite, secret, "base_nonce", context, kNonceBytes));
     VIGIL_TRY(exporter_secret, LabeledExpand(suite, secret, "exp", context, kHashBytes));
@@ -189,8 +189,7 @@ Result<HpkeSenderContext> HpkeSetupBaseSender(HpkeAead aead, ByteSpan recipient_
 }
 
 Result<HpkeContext> HpkeSetupBaseReceiver(HpkeAead aead, ByteSpan enc,
-                                          const SecretBytes& recipient_private_key,
-                                          ByteSpan info) {
+                                          const SecretBytes& recipient_private_key, ByteSpan info) {
   // Decap(enc, skR): dh = DH(skR, enc); kem_context = enc || pkR.
   VIGIL_TRY(dh, X25519(recipient_private_key, enc));
   VIGIL_TRY(public_key, X25519PublicKey(recipient_private_key));

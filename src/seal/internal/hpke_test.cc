@@ -100,7 +100,8 @@ TEST(HpkeTest, OpenFailsOnWrongInfoAadKeyOrTamperedCiphertext) {
       HpkeSetupBaseReceiver(HpkeAead::kChaCha20Poly1305, sender->enc, skR, AsBytes("inf0"));
   EXPECT_EQ(other_info->Open(AsBytes("aad"), ct).error().code, ErrorCode::kDataLoss);
 
-  auto right = HpkeSetupBaseReceiver(HpkeAead::kChaCha20Poly1305, sender->enc, skR, AsBytes("info"));
+  auto right =
+      HpkeSetupBaseReceiver(HpkeAead::kChaCha20Poly1305, sender->enc, skR, AsBytes("info"));
   EXPECT_EQ(right->Open(AsBytes("aaD"), ct).error().code, ErrorCode::kDataLoss);
 
   auto wrong_key = HpkeSetupBaseReceiver(HpkeAead::kChaCha20Poly1305, sender->enc,
@@ -109,7 +110,8 @@ TEST(HpkeTest, OpenFailsOnWrongInfoAadKeyOrTamperedCiphertext) {
 
   Bytes tampered = ct;
   tampered[0] ^= 0x80;
-  auto fresh = HpkeSetupBaseReceiver(HpkeAead::kChaCha20Poly1305, sender->enc, skR, AsBytes("info"));
+  auto fresh =
+      HpkeSetupBaseReceiver(HpkeAead::kChaCha20Poly1305, sender->enc, skR, AsBytes("info"));
   EXPECT_EQ(fresh->Open(AsBytes("aad"), tampered).error().code, ErrorCode::kDataLoss);
 }
 

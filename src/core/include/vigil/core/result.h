@@ -89,9 +89,9 @@ struct tl::detail::is_expected_impl<vigil::Result<T>> : std::true_type {};
 // Evaluates `expr` (a Result<T>); on error returns it from the enclosing
 // function, otherwise binds the value to a new variable `var`. This is the only
 // propagation macro: write the rest out as `if (!r) return Fail(r.error());`.
-#define VIGIL_TRY(var, expr)                                        \
-  auto var##_vigil_result_ = (expr);                                \
-  if (!var##_vigil_result_) {                                       \
-    return ::vigil::Fail(std::move(var##_vigil_result_).error());   \
-  }                                                                 \
-  auto var = std::move(*var##_vigil_result_)
+#define VIGIL_TRY(var, expr)                                      \
+  auto var##_vigil_result_ = (expr);                              \
+  if (!var##_vigil_result_) {                                     \
+    return ::vigil::Fail(std::move(var##_vigil_result_).error()); \
+  }                                                               \
+  auto var = std::move(*var##_vigil_result_)  // NOLINT(bugprone-macro-parentheses): a declarator

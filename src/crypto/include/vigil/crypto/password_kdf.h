@@ -18,8 +18,8 @@
 namespace vigil::crypto {
 
 struct Argon2idCost {
-  std::uint32_t time_cost = 0;    // passes over memory (t)
-  std::uint32_t memory_kib = 0;   // memory in KiB (m)
+  std::uint32_t time_cost = 0;   // passes over memory (t)
+  std::uint32_t memory_kib = 0;  // memory in KiB (m)
   bool operator==(const Argon2idCost&) const = default;
 };
 

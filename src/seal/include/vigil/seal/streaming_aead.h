@@ -47,17 +47,17 @@ class StreamEncryptor {
  public:
   // `associated_data` is authenticated but not encrypted (e.g. clip and camera
   // ids); the decryptor must present the same bytes. `segment_bytes` is the
-  // plaintext size of every segment but the last, in [kMinSegmentBytes,
-  // kMaxSegmentBytes]; otherwise kInvalidArgument.
-  static Result<std::unique_ptr<StreamEncryptor>> Create(const ClipKey& key, ClipPart part,
-                                                         ByteSpan associated_data, StreamSink sink,
-                                                         std::uint32_t segment_bytes =
-                                                             kDefaultSegmentBytes);
+  // plaintext size of every segment but the last (which holds the remaining
+  // 0 .. segment_bytes - 1), in [kMinSegmentBytes, kMaxSegmentBytes];
+  // otherwise kInvalidArgument.
+  static Result<std::unique_ptr<StreamEncryptor>> Create(
+      const ClipKey& key, ClipPart part, ByteSpan associated_data, StreamSink sink,
+      std::uint32_t segment_bytes = kDefaultSegmentBytes);
   virtual ~StreamEncryptor() = default;
 
-  // Encrypts `plaintext`; complete segments are handed to the sink (the header
-  // first). Fails with kFailedPrecondition after Finish or an earlier error,
-  // kResourceExhausted past 2^32 segments.
+  // Encrypts `plaintext`; each segment is handed to the sink as soon as it is
+  // full (the header first), so memory stays at one segment. Fails with kFailedPrecondition after
+  // Finish or an earlier error, kResourceExhausted past 2^32 segments.
   virtual Status Write(ByteSpan plaintext) = 0;
   // Seals the last segment. The stream is complete only after this succeeds.
   virtual Status Finish() = 0;
