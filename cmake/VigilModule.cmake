@@ -61,11 +61,15 @@ function(vigil_cc_binary)
   endforeach()
   target_link_libraries(${target} PRIVATE ${ARG_LIBS})
   target_compile_options(${target} PRIVATE ${VIGIL_WARNINGS})
+  # Binaries take part in the graph checks under their output name.
+  set_property(GLOBAL APPEND PROPERTY VIGIL_MODULES ${ARG_NAME})
+  set_property(GLOBAL PROPERTY VIGIL_DEPS_${ARG_NAME} ${ARG_DEPS})
 endfunction()
 
-# vigil_forbid_link(<module> <forbidden module>): fails the configure step when
-# <module> reaches <forbidden module> through any chain of DEPS. Call it after
-# every module is declared. This is how "the server cannot open clips" is kept.
+# vigil_forbid_link(<module or binary> <forbidden module>): fails the configure
+# step when the first reaches the second through any chain of DEPS. Call it
+# after every module is declared. This is how "the server cannot open clips"
+# is kept: neither the server module nor the vigild binary may reach seal.
 function(vigil_forbid_link module forbidden)
   get_property(modules GLOBAL PROPERTY VIGIL_MODULES)
   if(NOT module IN_LIST modules)
