@@ -43,12 +43,6 @@ std::string_view PartName(ClipPart part) {
   return "";
 }
 
-crypto::KeyPurpose PurposeOf(ClipPart part) {
-  return part == ClipPart::kVideo       ? crypto::KeyPurpose::kClipVideo
-         : part == ClipPart::kThumbnail ? crypto::KeyPurpose::kClipThumbnail
-                                        : crypto::KeyPurpose::kClipMetadata;
-}
-
 struct StreamCase {
   std::string name;
   ClipPart part;
@@ -111,7 +105,7 @@ Result<ordered_json> MakeStreamingAeadVectors() {
     const Bytes prefix = Fixed("prefix " + c.name, internal::kStreamNoncePrefixBytes);
     const Bytes plaintext = Text(c.plaintext_size);
     VIGIL_TRY(ct, EncryptCase(key, c, salt, prefix, plaintext));
-    VIGIL_TRY(subkey, crypto::DeriveKey(key.secret(), salt, PurposeOf(c.part),
+    VIGIL_TRY(subkey, crypto::DeriveKey(key.secret(), salt, internal::KeyPurposeForPart(c.part),
                                         AsBytes(c.associated_data), 32));
     ordered_json v;
     v["name"] = c.name;

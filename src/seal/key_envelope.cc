@@ -4,12 +4,15 @@
 #include <algorithm>
 #include <array>
 
+#include "internal/decryption_failed.h"
 #include "internal/hpke.h"
 #include "internal/key_envelope_internal.h"
 #include "vigil/crypto/key_purpose.h"
 
 namespace vigil::seal {
 namespace {
+
+using internal::DecryptionFailed;
 
 using internal::HpkeAead;
 
@@ -21,8 +24,6 @@ constexpr HpkeAead kAead = HpkeAead::kAes128Gcm;
 constexpr std::size_t kKeyIdOffset = 12;
 constexpr std::size_t kEncOffset = 44;
 constexpr std::size_t kCiphertextOffset = 76;
-
-Error DecryptionFailed() { return Error{ErrorCode::kDataLoss, "decryption failed"}; }
 
 // Everything before `enc`: magic, version, purpose, suite ids, recipient key
 // id. Used as the HPKE aad, so none of it can be altered.

@@ -7,12 +7,15 @@
 #include <utility>
 
 #include "internal/aead_cipher.h"
+#include "internal/decryption_failed.h"
 #include "internal/streaming_aead_internal.h"
 #include "vigil/core/check.h"
 #include "vigil/crypto/hash.h"
 
 namespace vigil::seal {
 namespace {
+
+using internal::DecryptionFailed;
 
 using internal::AeadAlgorithm;
 using internal::AeadCipher;
@@ -23,17 +26,6 @@ using internal::kStreamSaltBytes;
 constexpr std::array<std::uint8_t, 4> kMagic = {0x56, 0x47, 0x53, 0x41};
 constexpr std::uint8_t kVersion = 0x01;
 constexpr std::uint64_t kMaxSegments = std::uint64_t{1} << 32;
-
-Error DecryptionFailed() { return Error{ErrorCode::kDataLoss, "decryption failed"}; }
-
-crypto::KeyPurpose PurposeFor(ClipPart part) {
-  switch (part) {
-    case ClipPart::kVideo: return crypto::KeyPurpose::kClipVideo;
-    case ClipPart::kThumbnail: return crypto::KeyPurpose::kClipThumbnail;
-    case ClipPart::kMetadata: return crypto::KeyPurpose::kClipMetadata;
-  }
-  return crypto::KeyPurpose::kClipVideo;
-}
 
 bool ValidPart(std::uint8_t part) { return part >= 1 && part <= 3; }
 
@@ -76,8 +68,9 @@ Result<Header> ParseHeader(ByteSpan bytes, ClipPart expected_part) {
 //                      info = Label(part) || 0x00 || associated_data)
 Result<AeadCipher> SegmentCipher(const ClipKey& key, const Header& header, ByteSpan associated_data,
                                  AeadCipher::Direction direction) {
-  VIGIL_TRY(subkey, crypto::DeriveKey(key.secret(), header.salt, PurposeFor(header.part),
-                                      associated_data, 32));
+  VIGIL_TRY(subkey,
+            crypto::DeriveKey(key.secret(), header.salt, internal::KeyPurposeForPart(header.part),
+                              associated_data, 32));
   return AeadCipher::Create(AeadAlgorithm::kAes256Gcm, subkey, direction);
 }
 
@@ -352,6 +345,15 @@ Result<std::unique_ptr<StreamEncryptor>> CreateEncryptor(const ClipKey& key, Cli
 }  // namespace
 
 namespace internal {
+
+crypto::KeyPurpose KeyPurposeForPart(ClipPart part) {
+  switch (part) {
+    case ClipPart::kVideo: return crypto::KeyPurpose::kClipVideo;
+    case ClipPart::kThumbnail: return crypto::KeyPurpose::kClipThumbnail;
+    case ClipPart::kMetadata: return crypto::KeyPurpose::kClipMetadata;
+  }
+  return crypto::KeyPurpose::kClipVideo;
+}
 
 Result<std::unique_ptr<StreamEncryptor>> CreateStreamEncryptorForVectors(
     const ClipKey& key, ClipPart part, ByteSpan associated_data, StreamSink sink,

@@ -7,6 +7,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include "internal/decryption_failed.h"
 #include "vigil/core/check.h"
 
 namespace vigil::seal::internal {
@@ -26,9 +27,11 @@ Error OpenSslFailure(const char* what) {
   return Error{ErrorCode::kInternal, what};
 }
 
-Error DecryptionFailed() {
+// Authentication failures leave OpenSSL errors queued; drop them so they do
+// not surface later as an unrelated failure.
+Error ClearedDecryptionFailed() {
   ERR_clear_error();
-  return Error{ErrorCode::kDataLoss, "decryption failed"};
+  return DecryptionFailed();
 }
 
 }  // namespace
@@ -114,7 +117,7 @@ Status AeadCipher::Open(ByteSpan nonce, ByteSpan aad, ByteSpan sealed,
   VIGIL_CHECK(direction_ == Direction::kOpen) << "AeadCipher made for sealing";
   VIGIL_CHECK(nonce.size() == kAeadNonceBytes) << "nonce size";
   if (sealed.size() < kAeadTagBytes || sealed.size() > INT_MAX || aad.size() > INT_MAX) {
-    return Fail(DecryptionFailed());
+    return Fail(ClearedDecryptionFailed());
   }
   const std::size_t body = sealed.size() - kAeadTagBytes;
   VIGIL_CHECK(out.size() == body) << "output size";
@@ -125,11 +128,11 @@ Status AeadCipher::Open(ByteSpan nonce, ByteSpan aad, ByteSpan sealed,
   }
   if (!aad.empty() &&
       EVP_DecryptUpdate(evp, nullptr, &len, aad.data(), static_cast<int>(aad.size())) != 1) {
-    return Fail(DecryptionFailed());
+    return Fail(ClearedDecryptionFailed());
   }
   if (body > 0 &&
       EVP_DecryptUpdate(evp, out.data(), &len, sealed.data(), static_cast<int>(body)) != 1) {
-    return Fail(DecryptionFailed());
+    return Fail(ClearedDecryptionFailed());
   }
   // OpenSSL takes a non-const pointer for the expected tag but only reads it.
   if (EVP_CIPHER_CTX_ctrl(evp, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(kAeadTagBytes),
@@ -137,7 +140,7 @@ Status AeadCipher::Open(ByteSpan nonce, ByteSpan aad, ByteSpan sealed,
       EVP_DecryptFinal_ex(evp, out.data() + body, &len) != 1) {
     // Do not leave unauthenticated plaintext behind.
     crypto::Wipe(out);
-    return Fail(DecryptionFailed());
+    return Fail(ClearedDecryptionFailed());
   }
   return OkStatus();
 }

@@ -6,12 +6,16 @@
 
 #include <memory>
 
+#include "vigil/crypto/key_purpose.h"
 #include "vigil/seal/streaming_aead.h"
 
 namespace vigil::seal::internal {
 
 inline constexpr std::size_t kStreamSaltBytes = 32;
 inline constexpr std::size_t kStreamNoncePrefixBytes = 7;
+
+// The HKDF purpose (and so the label) of each clip part.
+crypto::KeyPurpose KeyPurposeForPart(ClipPart part);
 
 // StreamEncryptor::Create with a given salt (32 bytes) and nonce prefix
 // (7 bytes). Reusing them with the same key breaks confidentiality.
