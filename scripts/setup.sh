@@ -12,6 +12,9 @@ packages=(
   # libraries
   libssl-dev libsodium-dev libargon2-dev libexpected-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libboost1.81-dev libsqlite3-dev sqlite3 liboath-dev
+  # tests and benchmarks: syscall traces, a reference HTTP server
+  strace nginx-light libnginx-mod-http-dav-ext
   # second, independent decoder of our formats (docs/formats/)
   python3 python3-cryptography
 )
