@@ -48,6 +48,62 @@ Result<Bytes> HexDecode(std::string_view hex) {
   return out;
 }
 
+namespace {
+
+constexpr std::string_view kBase64Url =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+int Base64UrlValue(char c) {
+  const std::size_t pos = kBase64Url.find(c);
+  return pos == std::string_view::npos ? -1 : static_cast<int>(pos);
+}
+
+}  // namespace
+
+std::string Base64UrlEncode(ByteSpan bytes) {
+  std::string out;
+  out.reserve((bytes.size() * 4 + 2) / 3);
+  std::size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const std::uint32_t v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    for (int shift = 18; shift >= 0; shift -= 6) out.push_back(kBase64Url[(v >> shift) & 0x3f]);
+  }
+  const std::size_t rest = bytes.size() - i;
+  if (rest == 1) {
+    const std::uint32_t v = bytes[i] << 16;
+    out.push_back(kBase64Url[(v >> 18) & 0x3f]);
+    out.push_back(kBase64Url[(v >> 12) & 0x3f]);
+  } else if (rest == 2) {
+    const std::uint32_t v = (bytes[i] << 16) | (bytes[i + 1] << 8);
+    out.push_back(kBase64Url[(v >> 18) & 0x3f]);
+    out.push_back(kBase64Url[(v >> 12) & 0x3f]);
+    out.push_back(kBase64Url[(v >> 6) & 0x3f]);
+  }
+  return out;
+}
+
+Result<Bytes> Base64UrlDecode(std::string_view text) {
+  if (text.size() % 4 == 1) return Fail(ErrorCode::kInvalidArgument, "invalid base64url length");
+  Bytes out;
+  out.reserve(text.size() * 3 / 4);
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    const int v = Base64UrlValue(c);
+    if (v < 0) return Fail(ErrorCode::kInvalidArgument, "invalid base64url character");
+    acc = (acc << 6) | static_cast<std::uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<std::uint8_t>(acc >> bits));
+      acc &= (1u << bits) - 1;
+    }
+  }
+  // Leftover bits must be zero, or two texts would decode to the same bytes.
+  if (acc != 0) return Fail(ErrorCode::kInvalidArgument, "non-canonical base64url");
+  return out;
+}
+
 void AppendU16(Bytes& out, std::uint16_t value) {
   out.push_back(static_cast<std::uint8_t>(value >> 8));
   out.push_back(static_cast<std::uint8_t>(value));

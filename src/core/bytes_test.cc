@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "vigil/core/bytes.h"
 
+#include <utility>
+
 #include <gtest/gtest.h>
 
 #include "vigil/core/os_error.h"
@@ -30,6 +32,29 @@ TEST(BytesTest, BigEndianIntegersRoundTrip) {
   EXPECT_EQ(LoadU16(out), 0x0102);
   EXPECT_EQ(LoadU32(ByteSpan(out).subspan(2)), 0x03040506u);
   EXPECT_EQ(LoadU64(ByteSpan(out).subspan(6)), 0x0708090a0b0c0d0eULL);
+}
+
+TEST(BytesTest, Base64UrlMatchesRfc4648Vectors) {
+  // RFC 4648 §10, in the URL alphabet without padding.
+  const std::pair<std::string_view, std::string_view> cases[] = {
+      {"", ""}, {"f", "Zg"}, {"fo", "Zm8"}, {"foo", "Zm9v"},
+      {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}};
+  for (const auto& [plain, encoded] : cases) {
+    EXPECT_EQ(Base64UrlEncode(AsBytes(plain)), encoded);
+    auto decoded = Base64UrlDecode(encoded);
+    ASSERT_TRUE(decoded.has_value()) << encoded;
+    EXPECT_EQ(ToString(*decoded), plain);
+  }
+  const Bytes url_chars = {0xfb, 0xff, 0xbf};
+  EXPECT_EQ(Base64UrlEncode(url_chars), "-_-_");
+}
+
+TEST(BytesTest, Base64UrlRefusesPaddingJunkAndNonCanonicalText) {
+  EXPECT_FALSE(Base64UrlDecode("Zg=="));
+  EXPECT_FALSE(Base64UrlDecode("Zm9v YmFy"));
+  EXPECT_FALSE(Base64UrlDecode("Z"));
+  EXPECT_FALSE(Base64UrlDecode("Zh"));  // same byte as "Zg" with junk low bits
+  EXPECT_FALSE(Base64UrlDecode("Zm+v"));
 }
 
 TEST(BytesDeathTest, LoadingPastTheEndIsAProgrammerError) {

@@ -29,6 +29,12 @@ std::string HexEncode(ByteSpan bytes);
 // non-hex character.
 Result<Bytes> HexDecode(std::string_view hex);
 
+// Base64url without padding (RFC 4648 §5), the encoding of bytes in Vigil's
+// JSON. Decoding refuses padding, whitespace and non-canonical trailing bits
+// with kInvalidArgument, so every byte string has exactly one encoding.
+std::string Base64UrlEncode(ByteSpan bytes);
+Result<Bytes> Base64UrlDecode(std::string_view text);
+
 // Appends `value` in big-endian order (network order, as every Vigil format).
 void AppendU16(Bytes& out, std::uint16_t value);
 void AppendU32(Bytes& out, std::uint32_t value);
