@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "vigil/crypto/hash.h"
 
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -86,14 +89,35 @@ TEST(DeriveKeyTest, DifferentPurposesGiveIndependentKeys) {
 }
 
 TEST(LabelTest, EveryLabelIsVersionedAndUnique) {
-  std::set<std::string_view> labels = {
+  const std::vector<std::string_view> all = {
       Label(KeyPurpose::kClipVideo),          Label(KeyPurpose::kClipThumbnail),
-      Label(KeyPurpose::kClipMetadata),       Label(EnvelopePurpose::kClipKey),
-      Label(SignaturePurpose::kClipManifest), Label(SignaturePurpose::kHeartbeat)};
-  EXPECT_EQ(labels.size(), 6u);
+      Label(KeyPurpose::kClipMetadata),       Label(KeyPurpose::kAccountAuth),
+      Label(KeyPurpose::kAccountKek),         Label(KeyPurpose::kRecoveryKek),
+      Label(KeyPurpose::kKeyringWrap),        Label(KeyPurpose::kPairingId),
+      Label(KeyPurpose::kPairingMac),         Label(KeyPurpose::kTotpSeedKey),
+      Label(EnvelopePurpose::kClipKey),       Label(EnvelopePurpose::kHouseholdKey),
+      Label(SignaturePurpose::kClipManifest), Label(SignaturePurpose::kHeartbeat),
+      Label(SignaturePurpose::kKeyChain),     Label(SignaturePurpose::kPairingClaim),
+      Label(SignaturePurpose::kRoster)};
+  const std::set<std::string_view> labels(all.begin(), all.end());
+  EXPECT_EQ(labels.size(), all.size());
+  EXPECT_EQ(labels.size(), 17u);
   for (auto l : labels) {
     EXPECT_EQ(l.rfind("vigil/v1/", 0), 0u) << l;
     EXPECT_EQ(l.find('\0'), std::string_view::npos);
+  }
+}
+
+TEST(LabelTest, TheRegistryDocumentListsEveryLabel) {
+  std::ifstream in(std::string(VIGIL_SOURCE_DIR) + "/docs/formats/labels.md");
+  const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (auto l : {Label(KeyPurpose::kAccountAuth), Label(KeyPurpose::kAccountKek),
+                 Label(KeyPurpose::kRecoveryKek), Label(KeyPurpose::kKeyringWrap),
+                 Label(KeyPurpose::kPairingId), Label(KeyPurpose::kPairingMac),
+                 Label(KeyPurpose::kTotpSeedKey), Label(EnvelopePurpose::kHouseholdKey),
+                 Label(SignaturePurpose::kKeyChain), Label(SignaturePurpose::kPairingClaim),
+                 Label(SignaturePurpose::kRoster), Label(KeyPurpose::kClipVideo)}) {
+    EXPECT_NE(doc.find("`" + std::string(l) + "`"), std::string::npos) << l;
   }
 }
 

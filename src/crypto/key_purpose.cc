@@ -9,6 +9,13 @@ std::string_view Label(KeyPurpose purpose) {
     case KeyPurpose::kClipVideo: return "vigil/v1/clip-video";
     case KeyPurpose::kClipThumbnail: return "vigil/v1/clip-thumbnail";
     case KeyPurpose::kClipMetadata: return "vigil/v1/clip-metadata";
+    case KeyPurpose::kAccountAuth: return "vigil/v1/account-auth";
+    case KeyPurpose::kAccountKek: return "vigil/v1/account-kek";
+    case KeyPurpose::kRecoveryKek: return "vigil/v1/recovery-kek";
+    case KeyPurpose::kKeyringWrap: return "vigil/v1/keyring-wrap";
+    case KeyPurpose::kPairingId: return "vigil/v1/pairing-id";
+    case KeyPurpose::kPairingMac: return "vigil/v1/pairing-mac";
+    case KeyPurpose::kTotpSeedKey: return "vigil/v1/totp-seed-key";
   }
   return {};
 }
@@ -16,6 +23,7 @@ std::string_view Label(KeyPurpose purpose) {
 std::string_view Label(EnvelopePurpose purpose) {
   switch (purpose) {
     case EnvelopePurpose::kClipKey: return "vigil/v1/clip-key-envelope";
+    case EnvelopePurpose::kHouseholdKey: return "vigil/v1/household-key-envelope";
   }
   return {};
 }
@@ -24,6 +32,9 @@ std::string_view Label(SignaturePurpose purpose) {
   switch (purpose) {
     case SignaturePurpose::kClipManifest: return "vigil/v1/clip-manifest";
     case SignaturePurpose::kHeartbeat: return "vigil/v1/heartbeat";
+    case SignaturePurpose::kKeyChain: return "vigil/v1/key-chain";
+    case SignaturePurpose::kPairingClaim: return "vigil/v1/pairing-claim";
+    case SignaturePurpose::kRoster: return "vigil/v1/roster";
   }
   return {};
 }

@@ -6,11 +6,18 @@
 #include <vector>
 
 #include "internal/aead_cipher.h"
+#include "internal/envelope.h"
 #include "internal/hpke.h"
 #include "internal/key_envelope_internal.h"
 #include "internal/streaming_aead_internal.h"
 #include "vigil/crypto/hash.h"
+#include "vigil/crypto/key_purpose.h"
+#include "vigil/crypto/signing.h"
+#include "vigil/seal/account_keys.h"
+#include "vigil/seal/household_envelope.h"
 #include "vigil/seal/key_envelope.h"
+#include "vigil/seal/keyring.h"
+#include "vigil/seal/pairing.h"
 #include "vigil/seal/streaming_aead.h"
 
 namespace vigil::seal {
@@ -75,6 +82,18 @@ ordered_json Negative(std::string name, ClipPart part, std::string_view ad, cons
   n["associated_data"] = HexEncode(AsBytes(ad));
   n["ciphertext"] = HexEncode(ct);
   return n;
+}
+
+std::string RevealHex(const SecretBytes& s) {
+  return HexEncode(s.Reveal(InsecureSecretAccess::Get()));
+}
+
+SecretBytes FixedSecret(std::string_view name, std::size_t size) {
+  return SecretBytes(Fixed(name, size), InsecureSecretAccess::Get());
+}
+
+const char* KindName(KeyEncryptionKey::Kind kind) {
+  return kind == KeyEncryptionKey::Kind::kAccount ? "account" : "recovery";
 }
 
 }  // namespace
@@ -294,6 +313,362 @@ Result<ordered_json> MakeEnvelopeVectors() {
             internal::SealClipKeyForVectors(clip_key, stranger.public_key(), binding, &ephemeral));
   negatives.push_back(negative("sealed to another recipient", to_stranger, binding));
   out["negative"] = std::move(negatives);
+  return out;
+}
+
+Result<ordered_json> MakeHouseholdEnvelopeVectors() {
+  VIGIL_TRY(device, DevicePrivateKey::FromSecret(FixedSecret("vigil household vector device", 32)));
+  VIGIL_TRY(household,
+            HouseholdPrivateKey::FromSecret(FixedSecret("vigil household vector household", 32)));
+  const std::vector<std::pair<std::string, HouseholdKeyBinding>> cases = {
+      {"home, epoch 1, laptop", {"household-0001", 1, "device-laptop"}},
+      {"long ids, large epoch",
+       {std::string(255, 'h'), 0x0102030405060708ULL, "device-t\xc3\xa9l\xc3\xa9phone"}},
+  };
+  ordered_json out;
+  out["format"] = "docs/formats/hpke-envelope.md";
+  out["recipient_private_key"] = RevealHex(device.secret());
+  out["recipient_public_key"] = HexEncode(device.public_key().bytes());
+  out["household_private_key"] = RevealHex(household.secret());
+  out["household_public_key"] = HexEncode(household.public_key().bytes());
+  auto fields = [](const HouseholdKeyBinding& b) {
+    ordered_json v;
+    v["household_id"] = HexEncode(AsBytes(b.household_id));
+    v["household_epoch"] = std::to_string(b.epoch);
+    v["device_id"] = HexEncode(AsBytes(b.device_id));
+    return v;
+  };
+  ordered_json positives = ordered_json::array();
+  Bytes reference;
+  for (const auto& [name, binding] : cases) {
+    const SecretBytes ephemeral = FixedSecret("household ephemeral " + name, 32);
+    VIGIL_TRY(envelope, internal::SealHouseholdKeyForVectors(household, device.public_key(),
+                                                             binding, &ephemeral));
+    VIGIL_TRY(info, internal::HouseholdEnvelopeInfo(binding, device.public_key().KeyId()));
+    ordered_json v;
+    v["name"] = name;
+    v.update(fields(binding));
+    v["ephemeral_private_key"] = RevealHex(ephemeral);
+    v["info"] = HexEncode(info);
+    v["envelope"] = HexEncode(envelope);
+    positives.push_back(std::move(v));
+    if (reference.empty()) reference = envelope;
+  }
+  out["vectors"] = std::move(positives);
+  const HouseholdKeyBinding binding = cases[0].second;
+  auto negative = [&](std::string name, const Bytes& envelope, const HouseholdKeyBinding& b) {
+    ordered_json n;
+    n["name"] = std::move(name);
+    n.update(fields(b));
+    n["envelope"] = HexEncode(envelope);
+    return n;
+  };
+  auto flipped = [&](std::size_t offset) {
+    Bytes b = reference;
+    b[offset] ^= 0x01;
+    return b;
+  };
+  ordered_json negatives = ordered_json::array();
+  negatives.push_back(
+      negative("other household id", reference, {"household-0002", 1, "device-laptop"}));
+  negatives.push_back(negative("other epoch", reference, {"household-0001", 2, "device-laptop"}));
+  negatives.push_back(
+      negative("other device id", reference, {"household-0001", 1, "device-phone"}));
+  negatives.push_back(
+      negative("flipped bit in purpose (reads as a clip-key envelope)", flipped(5), binding));
+  negatives.push_back(negative("flipped bit in recipient key id", flipped(20), binding));
+  negatives.push_back(negative("flipped bit in enc", flipped(50), binding));
+  negatives.push_back(negative("flipped bit in ciphertext", flipped(80), binding));
+  negatives.push_back(negative("flipped bit in tag", flipped(123), binding));
+  negatives.push_back(
+      negative("truncated", Bytes(reference.begin(), reference.end() - 1), binding));
+  Bytes longer = reference;
+  longer.push_back(0);
+  negatives.push_back(negative("one byte appended", longer, binding));
+  // A clip-key envelope with purpose byte 0x02 to the same key: the label in
+  // info differs, so it does not open.
+  {
+    VIGIL_TRY(clip_key, ClipKey::FromSecret(household.secret().Clone()));
+    VIGIL_TRY(as_household, HouseholdPublicKey::FromBytes(device.public_key().bytes()));
+    const SecretBytes ephemeral = FixedSecret("household ephemeral clip-key", 32);
+    VIGIL_TRY(clip_env,
+              internal::SealClipKeyForVectors(clip_key, as_household,
+                                              {"household-0001", "device-laptop", 1}, &ephemeral));
+    clip_env[5] = internal::kEnvelopePurposeHouseholdKey;
+    negatives.push_back(negative("clip-key envelope relabelled as purpose 2", clip_env, binding));
+  }
+  VIGIL_TRY(stranger, DevicePrivateKey::FromSecret(FixedSecret("another device", 32)));
+  const SecretBytes ephemeral = FixedSecret("household ephemeral stranger", 32);
+  VIGIL_TRY(to_stranger, internal::SealHouseholdKeyForVectors(household, stranger.public_key(),
+                                                              binding, &ephemeral));
+  negatives.push_back(negative("sealed to another device", to_stranger, binding));
+  out["negative"] = std::move(negatives);
+  return out;
+}
+
+Result<ordered_json> MakeKeyringVectors() {
+  const std::string email = "alice@example.org";
+  const Bytes salt = Fixed("vigil keyring vector account salt", kAccountSaltBytes);
+  const crypto::Argon2idCost cost = crypto::kMinimumArgon2idCost;
+  const std::string password = "correct horse battery staple";
+  VIGIL_TRY(ask, AccountSecretKey::FromSecret(FixedSecret("vigil keyring vector ASK", 16)));
+  VIGIL_TRY(recovery, RecoveryCode::FromSecret(FixedSecret("vigil keyring vector recovery", 20)));
+  VIGIL_TRY(pw_key, crypto::Argon2id(SecretBytes(AsBytes(password), InsecureSecretAccess::Get()),
+                                     salt, cost, 32));
+  VIGIL_TRY(keys, internal::DeriveAccountKeysFromPasswordKey(pw_key, ask, salt, email));
+  VIGIL_TRY(recovery_kek, DeriveRecoveryKey(recovery, salt, email));
+
+  ordered_json out;
+  out["format"] = "docs/formats/keyring.md";
+  ordered_json account;
+  account["email"] = HexEncode(AsBytes(email));
+  account["account_salt"] = HexEncode(salt);
+  account["argon2id_time_cost"] = cost.time_cost;
+  account["argon2id_memory_kib"] = cost.memory_kib;
+  account["password"] = HexEncode(AsBytes(password));
+  account["account_secret_key"] = RevealHex(ask.secret());
+  account["account_secret_key_text"] = ask.Encode(InsecureSecretAccess::Get());
+  account["pw_key"] = RevealHex(pw_key);
+  account["auth_key"] = HexEncode(keys.auth_key.ProofBytes());
+  account["kek"] = RevealHex(keys.kek.secret());
+  account["recovery_code"] = RevealHex(recovery.secret());
+  account["recovery_code_text"] = recovery.Encode(InsecureSecretAccess::Get());
+  account["recovery_kek"] = RevealHex(recovery_kek.secret());
+  out["account"] = std::move(account);
+
+  // Human forms that must be refused: one substitution, one transposition,
+  // a missing group, the other prefix.
+  const std::string ask_text = ask.Encode(InsecureSecretAccess::Get());
+  const std::string rec_text = recovery.Encode(InsecureSecretAccess::Get());
+  ordered_json bad_texts = ordered_json::array();
+  std::string t = ask_text;
+  t[4] = t[4] == 'A' ? 'B' : 'A';
+  bad_texts.push_back(t);
+  t = ask_text;
+  std::swap(t[8], t[9]);
+  if (t != ask_text) bad_texts.push_back(t);
+  bad_texts.push_back(ask_text.substr(0, ask_text.size() - 5));
+  bad_texts.push_back("R1" + ask_text.substr(2));
+  t = rec_text;
+  t[10] = t[10] == 'A' ? 'B' : 'A';
+  bad_texts.push_back(t);
+  bad_texts.push_back("A1" + rec_text.substr(2));
+  out["invalid_texts"] = std::move(bad_texts);
+
+  VIGIL_TRY(signing, crypto::SigningKey::FromSeed(FixedSecret("vigil keyring vector signing", 32)));
+  Keyring keyring(std::move(signing));
+  struct Entry {
+    std::string id;
+    std::uint64_t epoch;
+  };
+  const std::vector<Entry> entries = {
+      {"household-0001", 2}, {"household-0001", 1}, {"cabin", 0x0102030405060708ULL}};
+  ordered_json kr;
+  kr["account_signing_seed"] = RevealHex(keyring.account_signing_key().seed());
+  kr["account_signing_public_key"] = HexEncode(keyring.account_signing_key().verify_key().bytes());
+  for (const Entry& e : entries) {
+    VIGIL_TRY(key, HouseholdPrivateKey::FromSecret(
+                       FixedSecret("vigil keyring vector " + e.id + std::to_string(e.epoch), 32)));
+    auto added = keyring.AddHouseholdKey(e.id, e.epoch, std::move(key));
+    if (!added) return Fail(added.error());
+  }
+  ordered_json households = ordered_json::array();
+  for (const auto& e : keyring.household_keys()) {
+    ordered_json h;
+    h["household_id"] = HexEncode(AsBytes(e.household_id));
+    h["household_epoch"] = std::to_string(e.epoch);
+    h["private_key"] = RevealHex(e.key.secret());
+    h["public_key"] = HexEncode(e.key.public_key().bytes());
+    households.push_back(std::move(h));
+  }
+  kr["households"] = std::move(households);
+  kr["serialized"] = RevealHex(keyring.Serialize());
+  out["keyring"] = std::move(kr);
+
+  const std::string account_id = "acct-0001";
+  ordered_json wraps = ordered_json::array();
+  Bytes reference;
+  for (const KeyEncryptionKey* kek : {&keys.kek, &recovery_kek}) {
+    const std::string kind = KindName(kek->kind());
+    const Bytes wsalt = Fixed("keyring wrap salt " + kind, internal::kKeyringWrapSaltBytes);
+    const Bytes nonce = Fixed("keyring wrap nonce " + kind, internal::kKeyringWrapNonceBytes);
+    VIGIL_TRY(wrapped, internal::WrapKeyringForVectors(keyring, *kek, account_id, wsalt, nonce));
+    VIGIL_TRY(subkey, internal::KeyringWrapSubkey(*kek, wsalt, account_id));
+    ordered_json w;
+    w["name"] = "keyring under the " + kind + " KEK";
+    w["kind"] = kind;
+    w["kek"] = RevealHex(kek->secret());
+    w["account_id"] = HexEncode(AsBytes(account_id));
+    w["salt"] = HexEncode(wsalt);
+    w["nonce"] = HexEncode(nonce);
+    w["subkey"] = RevealHex(subkey);
+    w["wrapped"] = HexEncode(wrapped);
+    wraps.push_back(std::move(w));
+    if (reference.empty()) reference = wrapped;
+  }
+  out["vectors"] = std::move(wraps);
+
+  auto negative = [&](std::string name, const KeyEncryptionKey& kek, std::string_view id,
+                      const Bytes& wrapped) {
+    ordered_json n;
+    n["name"] = std::move(name);
+    n["kind"] = KindName(kek.kind());
+    n["kek"] = RevealHex(kek.secret());
+    n["account_id"] = HexEncode(AsBytes(id));
+    n["wrapped"] = HexEncode(wrapped);
+    return n;
+  };
+  auto flipped = [&](std::size_t offset) {
+    Bytes b = reference;
+    b[offset] ^= 0x01;
+    return b;
+  };
+  ordered_json negatives = ordered_json::array();
+  negatives.push_back(negative("other account id", keys.kek, "acct-0002", reference));
+  negatives.push_back(
+      negative("recovery KEK on the account copy", recovery_kek, account_id, reference));
+  VIGIL_TRY(same_bytes, internal::KeyEncryptionKeyForTests(keys.kek.secret().Clone(),
+                                                           KeyEncryptionKey::Kind::kRecovery));
+  Bytes relabelled = reference;
+  relabelled[5] = 0x02;
+  negatives.push_back(negative("kind byte rewritten, same key bytes as recovery", same_bytes,
+                               account_id, relabelled));
+  // A KEK from the wrong password (the pw_key of a different password).
+  VIGIL_TRY(wrong_pw, crypto::Argon2id(SecretBytes(AsBytes("correct horse battery stapler"),
+                                                   InsecureSecretAccess::Get()),
+                                       salt, cost, 32));
+  VIGIL_TRY(wrong_keys, internal::DeriveAccountKeysFromPasswordKey(wrong_pw, ask, salt, email));
+  negatives.push_back(negative("KEK of a wrong password", wrong_keys.kek, account_id, reference));
+  VIGIL_TRY(other_ask, AccountSecretKey::FromSecret(FixedSecret("another ASK", 16)));
+  VIGIL_TRY(other_ask_keys,
+            internal::DeriveAccountKeysFromPasswordKey(pw_key, other_ask, salt, email));
+  negatives.push_back(negative("KEK of the right password with another ASK", other_ask_keys.kek,
+                               account_id, reference));
+  negatives.push_back(negative("flipped bit in magic", keys.kek, account_id, flipped(0)));
+  negatives.push_back(negative("flipped bit in version", keys.kek, account_id, flipped(4)));
+  negatives.push_back(negative("flipped bit in salt", keys.kek, account_id, flipped(6)));
+  negatives.push_back(negative("flipped bit in nonce", keys.kek, account_id, flipped(40)));
+  negatives.push_back(negative("flipped bit in ciphertext", keys.kek, account_id, flipped(60)));
+  negatives.push_back(
+      negative("flipped bit in tag", keys.kek, account_id, flipped(reference.size() - 1)));
+  negatives.push_back(
+      negative("truncated", keys.kek, account_id, Bytes(reference.begin(), reference.end() - 1)));
+  Bytes longer = reference;
+  longer.push_back(0);
+  negatives.push_back(negative("one byte appended", keys.kek, account_id, longer));
+  out["negative"] = std::move(negatives);
+  return out;
+}
+
+Result<ordered_json> MakePairingVectors() {
+  VIGIL_TRY(secret, PairingSecret::FromSecret(FixedSecret("vigil pairing vector secret", 16)));
+  VIGIL_TRY(camera, crypto::SigningKey::FromSeed(FixedSecret("vigil pairing vector camera", 32)));
+  VIGIL_TRY(owner, crypto::SigningKey::FromSeed(FixedSecret("vigil pairing vector owner", 32)));
+  VIGIL_TRY(household,
+            HouseholdPrivateKey::FromSecret(FixedSecret("vigil pairing vector household", 32)));
+  const std::uint64_t epoch = 1;
+  const crypto::VerifyKey& camera_key = camera.verify_key();
+  const std::string code = EncodePairingCode(secret, camera_key, InsecureSecretAccess::Get());
+  const CameraOffer offer = MakeCameraOffer(secret, camera_key);
+  const PairingClaim claim =
+      MakePairingClaim(secret, owner, household.public_key(), epoch, camera_key);
+
+  ordered_json out;
+  out["format"] = "docs/formats/pairing-code.md";
+  out["secret"] = RevealHex(secret.secret());
+  out["camera_signing_seed"] = RevealHex(camera.seed());
+  out["camera_public_key"] = HexEncode(camera_key.bytes());
+  out["camera_fingerprint"] = HexEncode(CameraKeyFingerprint(camera_key));
+  out["code"] = code;
+  out["pairing_id"] = HexEncode(offer.pairing_id);
+  out["mac_key"] = RevealHex(internal::PairingMacKey(secret));
+  out["offer_mac_input"] = HexEncode(internal::CameraOfferMacInput(camera_key));
+  out["offer_mac"] = HexEncode(offer.mac);
+  out["owner_signing_seed"] = RevealHex(owner.seed());
+  out["owner_public_key"] = HexEncode(owner.verify_key().bytes());
+  out["household_public_key"] = HexEncode(household.public_key().bytes());
+  out["household_epoch"] = std::to_string(epoch);
+  out["claim_mac_input"] = HexEncode(
+      internal::OwnerClaimMacInput(owner.verify_key(), household.public_key(), epoch, camera_key));
+  out["claim_mac"] = HexEncode(claim.mac);
+  out["claim_signed_message"] = HexEncode(internal::PairingClaimSignedMessage(
+      offer.pairing_id, owner.verify_key(), household.public_key(), epoch, camera_key));
+  out["claim_signature"] = HexEncode(claim.owner_signature);
+
+  ordered_json bad_codes = ordered_json::array();
+  bad_codes.push_back(code.substr(0, code.size() - 1));
+  bad_codes.push_back(code + "A");
+  bad_codes.push_back("VGL2-" + code.substr(5));
+  bad_codes.push_back(code.substr(0, 5) + " " + code.substr(5, code.size() - 6));
+  std::string bad = code;
+  bad[20] = '1';
+  bad_codes.push_back(bad);
+  bad = code;
+  bad.back() = bad.back() == 'B' ? 'C' : 'B';  // non-zero padding bits
+  bad_codes.push_back(bad);
+  out["invalid_codes"] = std::move(bad_codes);
+
+  // Offers the owner must refuse for `code`.
+  VIGIL_TRY(mallory, crypto::SigningKey::FromSeed(FixedSecret("vigil pairing vector mallory", 32)));
+  auto offer_json = [](std::string name, const CameraOffer& o) {
+    ordered_json n;
+    n["name"] = std::move(name);
+    n["pairing_id"] = HexEncode(o.pairing_id);
+    n["camera_public_key"] = HexEncode(o.camera_key.bytes());
+    n["mac"] = HexEncode(o.mac);
+    return n;
+  };
+  ordered_json bad_offers = ordered_json::array();
+  CameraOffer swapped = offer;
+  swapped.camera_key = mallory.verify_key();
+  bad_offers.push_back(offer_json("camera key swapped, MAC kept", swapped));
+  bad_offers.push_back(offer_json("camera key swapped with a valid MAC (fingerprint mismatch)",
+                                  MakeCameraOffer(secret, mallory.verify_key())));
+  CameraOffer flipped_mac = offer;
+  flipped_mac.mac[0] ^= 1;
+  bad_offers.push_back(offer_json("flipped bit in MAC", flipped_mac));
+  CameraOffer other_id = offer;
+  other_id.pairing_id[0] ^= 1;
+  bad_offers.push_back(offer_json("other pairing id", other_id));
+  out["negative_offers"] = std::move(bad_offers);
+
+  // Claims the camera must refuse.
+  auto claim_json = [](std::string name, const PairingClaim& c) {
+    ordered_json n;
+    n["name"] = std::move(name);
+    n["owner_public_key"] = HexEncode(c.owner_key.bytes());
+    n["household_public_key"] = HexEncode(c.household_key.bytes());
+    n["household_epoch"] = std::to_string(c.household_epoch);
+    n["owner_signature"] = HexEncode(c.owner_signature);
+    n["mac"] = HexEncode(c.mac);
+    return n;
+  };
+  ordered_json bad_claims = ordered_json::array();
+  PairingClaim c = claim;
+  c.owner_key = mallory.verify_key();
+  bad_claims.push_back(claim_json("owner key swapped", c));
+  VIGIL_TRY(other_household, HouseholdPrivateKey::FromSecret(
+                                 FixedSecret("vigil pairing vector other household", 32)));
+  c = claim;
+  c.household_key = other_household.public_key();
+  bad_claims.push_back(claim_json("household key swapped", c));
+  c = claim;
+  c.household_epoch = 2;
+  bad_claims.push_back(claim_json("other epoch", c));
+  c = claim;
+  c.mac[31] ^= 0x80;
+  bad_claims.push_back(claim_json("flipped bit in MAC", c));
+  c = claim;
+  c.owner_signature[0] ^= 1;
+  bad_claims.push_back(claim_json("flipped bit in signature", c));
+  VIGIL_TRY(other_secret, PairingSecret::FromSecret(FixedSecret("another pairing secret", 16)));
+  bad_claims.push_back(claim_json(
+      "complete claim by a server-chosen owner without the secret",
+      MakePairingClaim(other_secret, mallory, household.public_key(), epoch, camera_key)));
+  bad_claims.push_back(claim_json(
+      "claim made for another camera key",
+      MakePairingClaim(secret, owner, household.public_key(), epoch, mallory.verify_key())));
+  out["negative_claims"] = std::move(bad_claims);
   return out;
 }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-// Builds the known-answer vectors of docs/formats/streaming-aead.md and
-// docs/formats/hpke-envelope.md from fixed inputs. Used by the generator
+// Builds the known-answer vectors of docs/formats/streaming-aead.md,
+// docs/formats/hpke-envelope.md, docs/formats/keyring.md and
+// docs/formats/pairing-code.md from fixed inputs. Used by the generator
 // (format_vectors_main.cc, run once, output checked in under tests/vectors/)
 // and by seal_format_vectors_test, which checks that the checked-in files are
 // exactly what the current code produces.
@@ -15,5 +16,8 @@ namespace vigil::seal {
 
 Result<nlohmann::ordered_json> MakeStreamingAeadVectors();
 Result<nlohmann::ordered_json> MakeEnvelopeVectors();
+Result<nlohmann::ordered_json> MakeHouseholdEnvelopeVectors();
+Result<nlohmann::ordered_json> MakeKeyringVectors();
+Result<nlohmann::ordered_json> MakePairingVectors();
 
 }  // namespace vigil::seal

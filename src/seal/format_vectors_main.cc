@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// vigil-make-vectors DIR: writes streaming-aead.json and hpke-envelope.json
-// into DIR. Run once when a format is created; the files are checked in and
-// seal_format_vectors_test keeps them honest.
+// vigil-make-vectors DIR: writes streaming-aead.json, hpke-envelope.json,
+// household-envelope.json, keyring.json and pairing.json into DIR. Run once when a format is
+// created; the files are checked in and seal_format_vectors_test keeps them honest.
 
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <utility>
 
 #include "format_vectors.h"
 
@@ -15,14 +16,20 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string dir = argv[1];
-  auto streaming = vigil::seal::MakeStreamingAeadVectors();
-  auto envelope = vigil::seal::MakeEnvelopeVectors();
-  if (!streaming || !envelope) {
-    std::fprintf(stderr, "vigil-make-vectors: %s\n",
-                 (!streaming ? streaming.error() : envelope.error()).ToString().c_str());
-    return 1;
+  const std::pair<const char*, vigil::Result<nlohmann::ordered_json> (*)()> files[] = {
+      {"streaming-aead.json", vigil::seal::MakeStreamingAeadVectors},
+      {"hpke-envelope.json", vigil::seal::MakeEnvelopeVectors},
+      {"household-envelope.json", vigil::seal::MakeHouseholdEnvelopeVectors},
+      {"keyring.json", vigil::seal::MakeKeyringVectors},
+      {"pairing.json", vigil::seal::MakePairingVectors},
+  };
+  for (const auto& [name, make] : files) {
+    auto json = make();
+    if (!json) {
+      std::fprintf(stderr, "vigil-make-vectors: %s: %s\n", name, json.error().ToString().c_str());
+      return 1;
+    }
+    std::ofstream(dir + "/" + name) << json->dump(1) << "\n";
   }
-  std::ofstream(dir + "/streaming-aead.json") << streaming->dump(1) << "\n";
-  std::ofstream(dir + "/hpke-envelope.json") << envelope->dump(1) << "\n";
   return 0;
 }

@@ -6,7 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include "vigil/seal/account_keys.h"
+#include "vigil/seal/household_envelope.h"
 #include "vigil/seal/key_envelope.h"
+#include "vigil/seal/keyring.h"
+#include "vigil/seal/pairing.h"
 #include "vigil/seal/streaming_aead.h"
 
 namespace vigil::seal {
@@ -93,6 +97,134 @@ TEST(FormatVectorsTest, EnvelopeVectorsOpenAndNegativesFail) {
     auto key = OpenClipKey(Hex(n["envelope"]), *household, binding(n));
     ASSERT_FALSE(key.has_value()) << n["name"];
     EXPECT_EQ(key.error().message, "decryption failed") << n["name"];
+  }
+}
+
+TEST(FormatVectorsTest, CheckedInHouseholdKeyringAndPairingVectorsMatchTheCode) {
+  auto household = MakeHouseholdEnvelopeVectors();
+  ASSERT_TRUE(household.has_value());
+  EXPECT_EQ(*household, Load("household-envelope.json"));
+  auto keyring = MakeKeyringVectors();
+  ASSERT_TRUE(keyring.has_value());
+  EXPECT_EQ(*keyring, Load("keyring.json"));
+  auto pairing = MakePairingVectors();
+  ASSERT_TRUE(pairing.has_value());
+  EXPECT_EQ(*pairing, Load("pairing.json"));
+}
+
+TEST(FormatVectorsTest, HouseholdEnvelopeVectorsOpenAndNegativesFail) {
+  const auto file = Load("household-envelope.json");
+  auto device = DevicePrivateKey::FromSecret(
+      SecretBytes(Hex(file["recipient_private_key"]), InsecureSecretAccess::Get()));
+  ASSERT_TRUE(device.has_value());
+  auto binding = [](const nlohmann::ordered_json& v) {
+    return HouseholdKeyBinding{ToString(Hex(v["household_id"])),
+                               std::stoull(v["household_epoch"].get<std::string>()),
+                               ToString(Hex(v["device_id"]))};
+  };
+  for (const auto& v : file["vectors"]) {
+    auto key = OpenHouseholdKey(Hex(v["envelope"]), *device, binding(v));
+    ASSERT_TRUE(key.has_value()) << v["name"];
+    EXPECT_EQ(HexEncode(key->secret().Reveal(InsecureSecretAccess::Get())),
+              file["household_private_key"]);
+  }
+  for (const auto& n : file["negative"]) {
+    auto key = OpenHouseholdKey(Hex(n["envelope"]), *device, binding(n));
+    ASSERT_FALSE(key.has_value()) << n["name"];
+    EXPECT_EQ(key.error().message, "decryption failed") << n["name"];
+  }
+}
+
+KeyEncryptionKey KekOf(const nlohmann::ordered_json& v) {
+  return internal::KeyEncryptionKeyForTests(SecretBytes(Hex(v["kek"]), InsecureSecretAccess::Get()),
+                                            v["kind"] == "account"
+                                                ? KeyEncryptionKey::Kind::kAccount
+                                                : KeyEncryptionKey::Kind::kRecovery)
+      .value();
+}
+
+TEST(FormatVectorsTest, KeyringVectorsDeriveUnwrapAndNegativesFail) {
+  const auto file = Load("keyring.json");
+  const auto& a = file["account"];
+  // The full derivation, Argon2id included, from the password and the texts.
+  auto ask = AccountSecretKey::Decode(a["account_secret_key_text"].get<std::string>());
+  ASSERT_TRUE(ask.has_value());
+  EXPECT_EQ(HexEncode(ask->secret().Reveal(InsecureSecretAccess::Get())), a["account_secret_key"]);
+  const crypto::Argon2idCost cost{a["argon2id_time_cost"].get<std::uint32_t>(),
+                                  a["argon2id_memory_kib"].get<std::uint32_t>()};
+  auto keys = DeriveAccountKeys(SecretBytes(Hex(a["password"]), InsecureSecretAccess::Get()), *ask,
+                                Hex(a["account_salt"]), cost, ToString(Hex(a["email"])));
+  ASSERT_TRUE(keys.has_value());
+  EXPECT_EQ(HexEncode(keys->auth_key.ProofBytes()), a["auth_key"]);
+  EXPECT_EQ(HexEncode(keys->kek.secret().Reveal(InsecureSecretAccess::Get())), a["kek"]);
+  auto recovery = RecoveryCode::Decode(a["recovery_code_text"].get<std::string>());
+  ASSERT_TRUE(recovery.has_value());
+  auto recovery_kek =
+      DeriveRecoveryKey(*recovery, Hex(a["account_salt"]), ToString(Hex(a["email"])));
+  EXPECT_EQ(HexEncode(recovery_kek->secret().Reveal(InsecureSecretAccess::Get())),
+            a["recovery_kek"]);
+  for (const auto& text : file["invalid_texts"]) {
+    EXPECT_FALSE(AccountSecretKey::Decode(text.get<std::string>()).has_value()) << text;
+    EXPECT_FALSE(RecoveryCode::Decode(text.get<std::string>()).has_value()) << text;
+  }
+  for (const auto& v : file["vectors"]) {
+    auto keyring = UnwrapKeyring(Hex(v["wrapped"]), KekOf(v), ToString(Hex(v["account_id"])));
+    ASSERT_TRUE(keyring.has_value()) << v["name"];
+    EXPECT_EQ(HexEncode(keyring->Serialize().Reveal(InsecureSecretAccess::Get())),
+              file["keyring"]["serialized"]);
+  }
+  for (const auto& n : file["negative"]) {
+    auto keyring = UnwrapKeyring(Hex(n["wrapped"]), KekOf(n), ToString(Hex(n["account_id"])));
+    ASSERT_FALSE(keyring.has_value()) << n["name"];
+    EXPECT_EQ(keyring.error().message, "decryption failed") << n["name"];
+  }
+}
+
+TEST(FormatVectorsTest, PairingVectorsVerifyAndNegativesFail) {
+  const auto file = Load("pairing.json");
+  auto code = DecodePairingCode(file["code"].get<std::string>());
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(HexEncode(code->secret.secret().Reveal(InsecureSecretAccess::Get())), file["secret"]);
+  const auto camera = crypto::VerifyKey::FromBytes(Hex(file["camera_public_key"])).value();
+  const auto owner = crypto::VerifyKey::FromBytes(Hex(file["owner_public_key"])).value();
+  const auto household = HouseholdPublicKey::FromBytes(Hex(file["household_public_key"])).value();
+  auto sig = [](const nlohmann::ordered_json& v) {
+    crypto::Signature s{};
+    const Bytes b = Hex(v);
+    std::copy(b.begin(), b.end(), s.begin());
+    return s;
+  };
+  auto mac = [](const nlohmann::ordered_json& v) {
+    PairingMac m{};
+    const Bytes b = Hex(v);
+    std::copy(b.begin(), b.end(), m.begin());
+    return m;
+  };
+  EXPECT_TRUE(VerifyCameraOffer(*code, {Hex(file["pairing_id"]), camera, mac(file["offer_mac"])})
+                  .has_value());
+  const PairingClaim claim{owner, household,
+                           std::stoull(file["household_epoch"].get<std::string>()),
+                           sig(file["claim_signature"]), mac(file["claim_mac"])};
+  EXPECT_TRUE(VerifyPairingClaim(code->secret, camera, claim).has_value());
+  for (const auto& bad : file["invalid_codes"]) {
+    EXPECT_FALSE(DecodePairingCode(bad.get<std::string>()).has_value()) << bad;
+  }
+  for (const auto& n : file["negative_offers"]) {
+    const CameraOffer offer{Hex(n["pairing_id"]),
+                            crypto::VerifyKey::FromBytes(Hex(n["camera_public_key"])).value(),
+                            mac(n["mac"])};
+    auto r = VerifyCameraOffer(*code, offer);
+    ASSERT_FALSE(r.has_value()) << n["name"];
+    EXPECT_EQ(r.error().message, "verification failed");
+  }
+  for (const auto& n : file["negative_claims"]) {
+    const PairingClaim c{crypto::VerifyKey::FromBytes(Hex(n["owner_public_key"])).value(),
+                         HouseholdPublicKey::FromBytes(Hex(n["household_public_key"])).value(),
+                         std::stoull(n["household_epoch"].get<std::string>()),
+                         sig(n["owner_signature"]), mac(n["mac"])};
+    auto r = VerifyPairingClaim(code->secret, camera, c);
+    ASSERT_FALSE(r.has_value()) << n["name"];
+    EXPECT_EQ(r.error().message, "verification failed");
   }
 }
 

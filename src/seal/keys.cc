@@ -31,5 +31,6 @@ Result<RecipientPrivateKey<Role>> RecipientPrivateKey<Role>::FromSecret(crypto::
 }
 
 template class RecipientPrivateKey<HouseholdRole>;
+template class RecipientPrivateKey<DeviceRole>;
 
 }  // namespace vigil::seal

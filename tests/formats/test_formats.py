@@ -456,6 +456,300 @@ class EnvelopeTest(unittest.TestCase):
         self.assertGreaterEqual(mutated, MIN_NEGATIVES)
 
 
+class HouseholdEnvelopeTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.data = load("household-envelope.json")
+        cls.sk_d = h(cls.data["recipient_private_key"])
+        cls.pk_d = h(cls.data["recipient_public_key"])
+        cls.hh_sk = h(cls.data["household_private_key"])
+
+    def assert_fails(self, env, hid, epoch, did, sk=None):
+        with self.assertRaises(vf.DecryptionFailed):
+            vf.open_household_key(env, sk or self.sk_d, hid, epoch, did)
+
+    def test_file_fields(self):
+        self.assertEqual(set(self.data) - UNDOCUMENTED_TOP_FIELDS,
+                         {"recipient_private_key", "recipient_public_key", "household_private_key",
+                          "household_public_key", "vectors", "negative"})
+        self.assertEqual(vf.x25519_public(self.sk_d), self.pk_d)
+        self.assertEqual(vf.x25519_public(self.hh_sk), h(self.data["household_public_key"]))
+        for group, fields in (("vectors", {"name", "household_id", "household_epoch", "device_id",
+                                           "ephemeral_private_key", "info", "envelope"}),
+                              ("negative", {"name", "household_id", "household_epoch",
+                                            "device_id", "envelope"})):
+            for v in self.data[group]:
+                with self.subTest(group + " / " + v["name"]):
+                    self.assertEqual(set(v), fields)
+
+    def test_positive_vectors(self):
+        self.assertTrue(self.data["vectors"])
+        for v in self.data["vectors"]:
+            with self.subTest(v["name"]):
+                hid, did = h(v["household_id"]), h(v["device_id"])
+                ep = vf.parse_epoch(v["household_epoch"])
+                self.assertEqual(vf.household_envelope_info(hid, ep, did, self.pk_d).hex(), v["info"])
+                env = vf.seal_household_key(self.pk_d, hid, ep, did, self.hh_sk,
+                                            h(v["ephemeral_private_key"]))
+                self.assertEqual(env.hex(), v["envelope"])
+                self.assertEqual(vf.open_household_key(env, self.sk_d, hid, ep, did), self.hh_sk)
+                # Not a clip-key envelope, whatever the binding.
+                with self.assertRaises(vf.DecryptionFailed):
+                    vf.open_clip_key(env, self.sk_d, hid, did, ep)
+
+    def test_negative_vectors(self):
+        checked = 0
+        for v in self.data["negative"]:
+            with self.subTest(v["name"]):
+                self.assert_fails(h(v["envelope"]), h(v["household_id"]),
+                                  vf.parse_epoch(v["household_epoch"]), h(v["device_id"]))
+                checked += 1
+        self.assertGreaterEqual(checked, MIN_NEGATIVES)
+
+    def test_mutated_positives(self):
+        mutated = 0
+        for v in self.data["vectors"]:
+            env, hid, did = h(v["envelope"]), h(v["household_id"]), h(v["device_id"])
+            ep = vf.parse_epoch(v["household_epoch"])
+            for pos in (0, 4, 5, 11, 12, 43, 44, 75, 76, 107, 108, 123):
+                with self.subTest(v["name"] + " / flip %d" % pos):
+                    self.assert_fails(flip(env, pos), hid, ep, did)
+                    mutated += 1
+            for name, args in (("truncated", (env[:-1], hid, ep, did)),
+                               ("extended", (env + b"\x00", hid, ep, did)),
+                               ("epoch + 1", (env, hid, ep + 1, did)),
+                               ("ids swapped", (env, did, ep, hid)),
+                               ("wrong device key", (env, hid, ep, did, bytes(range(1, 33))))):
+                with self.subTest(v["name"] + " / " + name):
+                    self.assert_fails(*args)
+                    mutated += 1
+        self.assertGreaterEqual(mutated, MIN_NEGATIVES)
+
+
+class KeyringTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.data = load("keyring.json")
+        cls.acct = cls.data["account"]
+
+    def test_file_fields(self):
+        self.assertEqual(set(self.data) - UNDOCUMENTED_TOP_FIELDS,
+                         {"account", "invalid_texts", "keyring", "vectors", "negative"})
+        self.assertEqual(set(self.acct), {
+            "email", "account_salt", "argon2id_time_cost", "argon2id_memory_kib", "password",
+            "account_secret_key", "account_secret_key_text", "pw_key", "auth_key", "kek",
+            "recovery_code", "recovery_code_text", "recovery_kek"})
+        self.assertEqual(set(self.data["keyring"]), {"account_signing_seed",
+                                                     "account_signing_public_key", "households",
+                                                     "serialized"})
+        for v in self.data["vectors"]:
+            self.assertEqual(set(v), {"name", "kind", "kek", "account_id", "salt", "nonce",
+                                      "subkey", "wrapped"})
+        for v in self.data["negative"]:
+            self.assertEqual(set(v), {"name", "kind", "kek", "account_id", "wrapped"})
+
+    def test_floor_cost(self):
+        self.assertGreaterEqual(self.acct["argon2id_time_cost"], 2)
+        self.assertGreaterEqual(self.acct["argon2id_memory_kib"], 19456)
+
+    def test_human_forms(self):
+        a = self.acct
+        for prefix, text_key, hex_key in (("A1", "account_secret_key_text", "account_secret_key"),
+                                          ("R1", "recovery_code_text", "recovery_code")):
+            with self.subTest(prefix):
+                secret = h(a[hex_key])
+                self.assertEqual(vf.encode_human(prefix, secret), a[text_key])
+                self.assertEqual(vf.decode_human(prefix, a[text_key]), secret)
+                self.assertEqual(vf.decode_human(prefix, a[text_key].lower().replace("-", " ")),
+                                 secret)
+                text = a[text_key]
+                for i in range(3, len(text)):
+                    if text[i] == "-":
+                        continue
+                    bad = text[:i] + ("Q" if text[i] != "Q" else "R") + text[i + 1:]
+                    with self.assertRaises(vf.InvalidText):
+                        vf.decode_human(prefix, bad)
+        for bad in self.data["invalid_texts"]:
+            with self.subTest(invalid=bad):
+                for prefix in ("A1", "R1"):
+                    with self.assertRaises(vf.InvalidText):
+                        vf.decode_human(prefix, bad)
+
+    def test_account_derivation(self):
+        a = self.acct
+        email, salt = h(a["email"]), h(a["account_salt"])
+        auth, kek = vf.derive_account_keys_from_pw_key(h(a["pw_key"]), h(a["account_secret_key"]),
+                                                       salt, email)
+        self.assertEqual(auth.hex(), a["auth_key"])
+        self.assertEqual(kek.hex(), a["kek"])
+        self.assertNotEqual(auth, kek)
+        self.assertEqual(vf.derive_recovery_kek(h(a["recovery_code"]), salt, email).hex(),
+                         a["recovery_kek"])
+        # Every input matters.
+        other_ask = bytes(16)
+        self.assertNotEqual(vf.derive_account_keys_from_pw_key(h(a["pw_key"]), other_ask, salt,
+                                                               email)[1], kek)
+        self.assertNotEqual(vf.derive_account_keys_from_pw_key(h(a["pw_key"]),
+                                                               h(a["account_secret_key"]), salt,
+                                                               email + b"x")[1], kek)
+
+    def test_keyring_plaintext(self):
+        kr = self.data["keyring"]
+        seed, entries = vf.parse_keyring(h(kr["serialized"]))
+        self.assertEqual(seed.hex(), kr["account_signing_seed"])
+        self.assertEqual(vf.ed25519_public(seed).hex(), kr["account_signing_public_key"])
+        self.assertEqual(len(entries), len(kr["households"]))
+        for (hid, epoch, sk), e in zip(entries, kr["households"]):
+            self.assertEqual(hid.hex(), e["household_id"])
+            self.assertEqual(epoch, vf.parse_epoch(e["household_epoch"]))
+            self.assertEqual(sk.hex(), e["private_key"])
+            self.assertEqual(vf.x25519_public(sk).hex(), e["public_key"])
+        # Serializing in any input order gives the canonical bytes.
+        self.assertEqual(vf.serialize_keyring(seed, list(reversed(entries))).hex(),
+                         kr["serialized"])
+        ser = h(kr["serialized"])
+        first_len = 1 + ser[35] + 8 + 32
+        second_len = 1 + ser[35 + first_len] + 8 + 32
+        swapped = (ser[:35] + ser[35 + first_len:35 + first_len + second_len]
+                   + ser[35:35 + first_len] + ser[35 + first_len + second_len:])
+        for name, bad in (("trailing byte", ser + b"\x00"), ("truncated", ser[:-1]),
+                          ("version", b"\x02" + ser[1:]), ("entries swapped", swapped),
+                          ("count + 1", ser[:34] + bytes([ser[34] + 1]) + ser[35:])):
+            with self.subTest(name):
+                with self.assertRaises(ValueError):
+                    vf.parse_keyring(bad)
+
+    def test_positive_vectors(self):
+        a = self.acct
+        kinds = set()
+        for v in self.data["vectors"]:
+            with self.subTest(v["name"]):
+                kek, kind, aid = h(v["kek"]), v["kind"], h(v["account_id"])
+                kinds.add(kind)
+                self.assertEqual(kek.hex(), a["kek"] if kind == "account" else a["recovery_kek"])
+                self.assertEqual(vf.keyring_wrap_subkey(kek, kind, h(v["salt"]), aid).hex(),
+                                 v["subkey"])
+                again = vf.wrap_keyring(h(self.data["keyring"]["serialized"]), kek, kind, aid,
+                                        h(v["salt"]), h(v["nonce"]))
+                self.assertEqual(again.hex(), v["wrapped"])
+                self.assertEqual(vf.unwrap_keyring(h(v["wrapped"]), kek, kind, aid).hex(),
+                                 self.data["keyring"]["serialized"])
+        self.assertEqual(kinds, {"account", "recovery"})
+
+    def test_negative_vectors(self):
+        checked = 0
+        for v in self.data["negative"]:
+            with self.subTest(v["name"]):
+                with self.assertRaises(vf.DecryptionFailed):
+                    vf.unwrap_keyring(h(v["wrapped"]), h(v["kek"]), v["kind"], h(v["account_id"]))
+                checked += 1
+        self.assertGreaterEqual(checked, MIN_NEGATIVES)
+
+    def test_mutated_positives(self):
+        mutated = 0
+        for v in self.data["vectors"]:
+            w, kek, kind, aid = h(v["wrapped"]), h(v["kek"]), v["kind"], h(v["account_id"])
+            other_kind = "recovery" if kind == "account" else "account"
+            cases = {"flip %d" % p: (flip(w, p), kek, kind, aid)
+                     for p in (0, 3, 4, 5, 6, 37, 38, 49, 50, len(w) - 17, len(w) - 1)}
+            cases.update({
+                "truncated": (w[:-1], kek, kind, aid), "extended": (w + b"\x00", kek, kind, aid),
+                "other kind": (w, kek, other_kind, aid),
+                "kind byte rewritten": (w[:5] + bytes([vf.KEYRING_KINDS[other_kind]]) + w[6:],
+                                        kek, other_kind, aid),
+                "account id + byte": (w, kek, kind, aid + b"x"), "empty account id": (w, kek, kind, b""),
+                "wrong kek": (w, bytes(32), kind, aid), "header only": (w[:50], kek, kind, aid)})
+            for name, args in cases.items():
+                with self.subTest(v["name"] + " / " + name):
+                    with self.assertRaises(vf.DecryptionFailed):
+                        vf.unwrap_keyring(*args)
+                    mutated += 1
+        self.assertGreaterEqual(mutated, MIN_NEGATIVES)
+
+
+class PairingTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.d = load("pairing.json")
+
+    def test_file_fields(self):
+        self.assertEqual(set(self.d) - UNDOCUMENTED_TOP_FIELDS, {
+            "secret", "camera_signing_seed", "camera_public_key", "camera_fingerprint", "code",
+            "pairing_id", "mac_key", "offer_mac_input", "offer_mac", "owner_signing_seed",
+            "owner_public_key", "household_public_key", "household_epoch", "claim_mac_input",
+            "claim_mac", "claim_signed_message", "claim_signature", "invalid_codes",
+            "negative_offers", "negative_claims"})
+
+    def test_code_and_derivations(self):
+        d = self.d
+        secret, cam = h(d["secret"]), h(d["camera_public_key"])
+        self.assertEqual(vf.ed25519_public(h(d["camera_signing_seed"])), cam)
+        self.assertEqual(vf.camera_fingerprint(cam).hex(), d["camera_fingerprint"])
+        self.assertEqual(vf.encode_pairing_code(secret, cam), d["code"])
+        self.assertEqual(len(d["code"]), vf.PAIRING_CODE_LEN)
+        self.assertEqual(vf.decode_pairing_code(d["code"]), (secret, vf.camera_fingerprint(cam)))
+        self.assertEqual(vf.decode_pairing_code(d["code"].lower())[0], secret)
+        self.assertEqual(vf.pairing_id(secret).hex(), d["pairing_id"])
+        self.assertEqual(vf.pairing_mac_key(secret).hex(), d["mac_key"])
+        self.assertEqual(vf.offer_mac_input(cam).hex(), d["offer_mac_input"])
+        self.assertEqual(vf.offer_mac(secret, cam).hex(), d["offer_mac"])
+        owner, hh = h(d["owner_public_key"]), h(d["household_public_key"])
+        epoch = vf.parse_epoch(d["household_epoch"])
+        self.assertEqual(vf.ed25519_public(h(d["owner_signing_seed"])), owner)
+        self.assertEqual(vf.claim_mac_input(owner, hh, epoch, cam).hex(), d["claim_mac_input"])
+        self.assertEqual(vf._hmac(vf.pairing_mac_key(secret),
+                                  vf.claim_mac_input(owner, hh, epoch, cam)).hex(), d["claim_mac"])
+        msg = vf.claim_signed_message(vf.pairing_id(secret), owner, hh, epoch, cam)
+        self.assertEqual(msg.hex(), d["claim_signed_message"])
+        self.assertEqual(vf.sign_claim(h(d["owner_signing_seed"]), msg).hex(), d["claim_signature"])
+        vf.verify_offer(d["code"], h(d["pairing_id"]), cam, h(d["offer_mac"]))
+        vf.verify_claim(secret, cam, owner, hh, epoch, h(d["claim_signature"]), h(d["claim_mac"]))
+
+    def test_invalid_codes(self):
+        for bad in self.d["invalid_codes"]:
+            with self.subTest(bad):
+                with self.assertRaises(vf.InvalidText):
+                    vf.decode_pairing_code(bad)
+
+    def test_negative_offers(self):
+        checked = 0
+        for n in self.d["negative_offers"]:
+            with self.subTest(n["name"]):
+                with self.assertRaises(vf.VerificationFailed):
+                    vf.verify_offer(self.d["code"], h(n["pairing_id"]), h(n["camera_public_key"]),
+                                    h(n["mac"]))
+                checked += 1
+        self.assertGreaterEqual(checked, 4)
+
+    def test_negative_claims(self):
+        checked = 0
+        secret, cam = h(self.d["secret"]), h(self.d["camera_public_key"])
+        for n in self.d["negative_claims"]:
+            with self.subTest(n["name"]):
+                with self.assertRaises(vf.VerificationFailed):
+                    vf.verify_claim(secret, cam, h(n["owner_public_key"]),
+                                    h(n["household_public_key"]),
+                                    vf.parse_epoch(n["household_epoch"]), h(n["owner_signature"]),
+                                    h(n["mac"]))
+                checked += 1
+        self.assertGreaterEqual(checked, 6)
+
+    def test_substituted_characters_are_caught(self):
+        d = self.d
+        cam = h(d["camera_public_key"])
+        checked = 0
+        for i in range(5, len(d["code"])):
+            for ch in "A7":
+                if d["code"][i] == ch:
+                    continue
+                typo = d["code"][:i] + ch + d["code"][i + 1:]
+                with self.subTest(position=i, char=ch):
+                    with self.assertRaises((vf.InvalidText, vf.VerificationFailed)):
+                        vf.verify_offer(typo, h(d["pairing_id"]), cam, h(d["offer_mac"]))
+                    checked += 1
+        self.assertGreater(checked, 60)
+
+
 class CountingResult(unittest.TextTestResult):
     """Counts every subtest as a check, so the summary reflects individual vectors."""
 

@@ -1,11 +1,14 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Clean-room decoder/encoder for Vigil's VGSA streams and VGEV clip-key envelopes.
+"""Clean-room decoder/encoder for Vigil's VGSA streams, VGEV envelopes (clip keys and household
+keys), account secrets and VGKW wrapped keyrings, and VGL1 pairing codes, offers and claims.
 
 Written only from docs/formats/streaming-aead.md, docs/formats/hpke-envelope.md,
-docs/formats/labels.md and RFC 9180, so that the documents (not the C++ code) are
-what the test vectors check. Needs Debian's python3-cryptography (run with /usr/bin/python3).
+docs/formats/keyring.md, docs/formats/pairing-code.md, docs/formats/labels.md and RFC 9180, so
+that the documents (not the C++ code) are what the test vectors check. Argon2id is not
+available here: account derivations start from the vectors' intermediate pw_key. Needs Debian's python3-cryptography (run with /usr/bin/python3).
 """
 
+import base64
 import hashlib
 import hmac
 import re
@@ -13,6 +16,8 @@ import struct
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
@@ -426,3 +431,297 @@ def open_clip_key(envelope: bytes, recipient_private_key: bytes, clip_id: bytes,
         return setup_base_r(enc, recipient_private_key, info).open(prefix, ct)
     except (HpkeError, ValueError, TypeError):
         raise DecryptionFailed() from None
+
+
+# --------------------------------------------------------------------------------------------
+# Household-key envelope (VGEV version 1, purpose 2), hpke-envelope.md §Purpose 2
+# --------------------------------------------------------------------------------------------
+
+HOUSEHOLD_ENVELOPE_LABEL = b"vigil/v1/household-key-envelope"
+_HOUSEHOLD_FIXED = (b"VGEV" + b"\x01" + b"\x02" + _i2osp(KEM_X25519_SHA256, 2)
+                    + _i2osp(KDF_HKDF_SHA256, 2) + _i2osp(AEAD_AES128GCM, 2))
+
+
+def household_envelope_info(household_id: bytes, epoch: int, device_id: bytes,
+                            device_public_key: bytes) -> bytes:
+    _check_binding(household_id, device_id, epoch)
+    key_id = hashlib.sha256(bytes(device_public_key)).digest()
+    return (HOUSEHOLD_ENVELOPE_LABEL + _lp(bytes(household_id)) + _lp(_i2osp(epoch, 8))
+            + _lp(bytes(device_id)) + _lp(key_id))
+
+
+def seal_household_key(device_public_key: bytes, household_id: bytes, epoch: int,
+                       device_id: bytes, household_private_key: bytes,
+                       ephemeral_private_key: bytes) -> bytes:
+    if len(household_private_key) != 32 or len(device_public_key) != 32:
+        raise ValueError("bad key length")
+    info = household_envelope_info(household_id, epoch, device_id, device_public_key)
+    prefix = _HOUSEHOLD_FIXED + hashlib.sha256(bytes(device_public_key)).digest()
+    enc, ctx = setup_base_s(device_public_key, info, ephemeral_private_key)
+    envelope = prefix + enc + ctx.seal(prefix, household_private_key)
+    assert len(envelope) == ENVELOPE_LEN
+    return envelope
+
+
+def open_household_key(envelope: bytes, device_private_key: bytes, household_id: bytes,
+                       epoch: int, device_id: bytes) -> bytes:
+    try:
+        envelope = bytes(envelope)
+        pk_r = x25519_public(device_private_key)
+        if (len(envelope) != ENVELOPE_LEN or envelope[:12] != _HOUSEHOLD_FIXED
+                or envelope[12:44] != hashlib.sha256(pk_r).digest()):
+            raise HpkeError("bad envelope header")
+        info = household_envelope_info(household_id, epoch, device_id, pk_r)
+        prefix, enc, ct = envelope[:44], envelope[44:76], envelope[76:]
+        return setup_base_r(enc, device_private_key, info).open(prefix, ct)
+    except (HpkeError, ValueError, TypeError):
+        raise DecryptionFailed() from None
+
+
+# --------------------------------------------------------------------------------------------
+# Account secrets and keys, keyring.md
+# --------------------------------------------------------------------------------------------
+
+class InvalidText(Exception):
+    """A human form (ASK, recovery code, pairing code) that does not decode."""
+
+
+class VerificationFailed(Exception):
+    def __init__(self):
+        super().__init__("verification failed")
+
+
+def derive_key(ikm: bytes, salt: bytes, label: bytes, context: bytes, length: int) -> bytes:
+    """DeriveKey: HKDF-SHA256(IKM, salt, info = label || 0x00 || context, L)."""
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=bytes(salt) or None,
+                info=bytes(label) + b"\x00" + bytes(context)).derive(bytes(ikm))
+
+
+def b32encode(data: bytes) -> str:
+    return base64.b32encode(bytes(data)).decode("ascii").rstrip("=")
+
+
+def b32decode(text: str) -> bytes:
+    """Strict: upper-case alphabet only, no padding, zero padding bits (canonical)."""
+    if not re.fullmatch(r"[A-Z2-7]*", text) or len(text) % 8 in (1, 3, 6):
+        raise InvalidText("bad base32")
+    data = base64.b32decode(text + "=" * (-len(text) % 8))
+    if b32encode(data) != text:
+        raise InvalidText("non-canonical base32")
+    return data
+
+
+_HUMAN = {"A1": (16, 4), "R1": (20, 5)}
+
+
+def encode_human(prefix: str, secret: bytes) -> str:
+    n, c = _HUMAN[prefix]
+    assert len(secret) == n
+    body = b32encode(secret + hashlib.sha256(prefix.encode() + secret).digest()[:c])
+    return prefix + "".join("-" + body[i:i + 4] for i in range(0, len(body), 4))
+
+
+def decode_human(prefix: str, text: str) -> bytes:
+    n, c = _HUMAN[prefix]
+    norm = text.replace("-", "").replace(" ", "").upper()
+    body_len = ((n + c) * 8 + 4) // 5
+    if len(norm) != 2 + body_len or not norm.startswith(prefix):
+        raise InvalidText("bad prefix or length")
+    payload = b32decode(norm[2:])
+    secret, checksum = payload[:n], payload[n:]
+    if not hmac.compare_digest(hashlib.sha256(prefix.encode() + secret).digest()[:c], checksum):
+        raise InvalidText("bad checksum")
+    return secret
+
+
+def derive_account_keys_from_pw_key(pw_key: bytes, ask: bytes, account_salt: bytes,
+                                    email: bytes):
+    """(auth_key, kek) from the Argon2id output pw_key."""
+    if len(pw_key) != 32 or len(ask) != 16 or len(account_salt) != 16 or not email:
+        raise ValueError("bad account key inputs")
+    ikm = bytes(pw_key) + bytes(ask)
+    return (derive_key(ikm, account_salt, b"vigil/v1/account-auth", email, 32),
+            derive_key(ikm, account_salt, b"vigil/v1/account-kek", email, 32))
+
+
+def derive_recovery_kek(recovery_code: bytes, account_salt: bytes, email: bytes) -> bytes:
+    if len(recovery_code) != 20 or len(account_salt) != 16 or not email:
+        raise ValueError("bad recovery inputs")
+    return derive_key(recovery_code, account_salt, b"vigil/v1/recovery-kek", email, 32)
+
+
+# --------------------------------------------------------------------------------------------
+# Keyring plaintext and VGKW wrap, keyring.md
+# --------------------------------------------------------------------------------------------
+
+KEYRING_KINDS = {"account": 0x01, "recovery": 0x02}
+KEYRING_MAX_ENTRIES = 4096
+
+
+def serialize_keyring(signing_seed: bytes, households) -> bytes:
+    """households: iterable of (household_id bytes, epoch int, x25519 private key bytes)."""
+    entries = sorted(households, key=lambda e: (bytes(e[0]), e[1]))
+    keys = [(bytes(i), e) for i, e, _ in entries]
+    if len(set(keys)) != len(keys) or len(keys) > KEYRING_MAX_ENTRIES or len(signing_seed) != 32:
+        raise ValueError("bad keyring")
+    out = b"\x01" + bytes(signing_seed) + struct.pack(">H", len(entries))
+    for hid, epoch, sk in entries:
+        if not 1 <= len(hid) <= 255 or len(sk) != 32:
+            raise ValueError("bad keyring entry")
+        out += bytes([len(hid)]) + bytes(hid) + struct.pack(">Q", epoch) + bytes(sk)
+    return out
+
+
+def parse_keyring(data: bytes):
+    """(signing_seed, [(household_id, epoch, private_key)]) or ValueError if not canonical."""
+    data = bytes(data)
+    if len(data) < 35 or data[0] != 1:
+        raise ValueError("bad keyring header")
+    seed, n = data[1:33], struct.unpack(">H", data[33:35])[0]
+    if n > KEYRING_MAX_ENTRIES:
+        raise ValueError("too many entries")
+    pos, entries = 35, []
+    for _ in range(n):
+        if pos >= len(data):
+            raise ValueError("truncated")
+        ln = data[pos]
+        if ln == 0 or len(data) < pos + 1 + ln + 8 + 32:
+            raise ValueError("bad entry")
+        hid = data[pos + 1:pos + 1 + ln]
+        epoch = struct.unpack(">Q", data[pos + 1 + ln:pos + 9 + ln])[0]
+        sk = data[pos + 9 + ln:pos + 41 + ln]
+        if entries and not (entries[-1][0], entries[-1][1]) < (hid, epoch):
+            raise ValueError("not canonical order")
+        entries.append((hid, epoch, sk))
+        pos += 41 + ln
+    if pos != len(data):
+        raise ValueError("trailing bytes")
+    return seed, entries
+
+
+def keyring_wrap_subkey(kek: bytes, kind: str, salt: bytes, account_id: bytes) -> bytes:
+    return derive_key(kek, salt, b"vigil/v1/keyring-wrap",
+                      bytes([KEYRING_KINDS[kind]]) + bytes(account_id), 32)
+
+
+def wrap_keyring(plaintext: bytes, kek: bytes, kind: str, account_id: bytes, salt: bytes,
+                 nonce: bytes) -> bytes:
+    if not 1 <= len(account_id) <= 255 or len(salt) != 32 or len(nonce) != 12 or len(kek) != 32:
+        raise ValueError("bad wrap inputs")
+    header = b"VGKW\x01" + bytes([KEYRING_KINDS[kind]]) + bytes(salt) + bytes(nonce)
+    aead = AESGCM(keyring_wrap_subkey(kek, kind, salt, account_id))
+    return header + aead.encrypt(bytes(nonce), bytes(plaintext), header + bytes(account_id))
+
+
+def unwrap_keyring(wrapped: bytes, kek: bytes, kind: str, account_id: bytes) -> bytes:
+    """Returns the keyring plaintext (checked canonical) or raises DecryptionFailed."""
+    wrapped = bytes(wrapped)
+    if (not 1 <= len(account_id) <= 255 or len(kek) != 32 or kind not in KEYRING_KINDS
+            or len(wrapped) < 50 + 35 + 16 or wrapped[:5] != b"VGKW\x01"
+            or wrapped[5] != KEYRING_KINDS[kind]):
+        raise DecryptionFailed()
+    header, salt, nonce = wrapped[:50], wrapped[6:38], wrapped[38:50]
+    try:
+        pt = AESGCM(keyring_wrap_subkey(kek, kind, salt, account_id)).decrypt(
+            nonce, wrapped[50:], header + bytes(account_id))
+        parse_keyring(pt)
+    except (InvalidTag, ValueError):
+        raise DecryptionFailed() from None
+    return pt
+
+
+# --------------------------------------------------------------------------------------------
+# Pairing, pairing-code.md
+# --------------------------------------------------------------------------------------------
+
+PAIRING_PREFIX = "VGL1-"
+PAIRING_CODE_LEN = 47
+
+
+def camera_fingerprint(camera_public_key: bytes) -> bytes:
+    return hashlib.sha256(bytes(camera_public_key)).digest()[:10]
+
+
+def encode_pairing_code(secret: bytes, camera_public_key: bytes) -> str:
+    if len(secret) != 16:
+        raise ValueError("bad pairing secret")
+    return PAIRING_PREFIX + b32encode(bytes(secret) + camera_fingerprint(camera_public_key))
+
+
+def decode_pairing_code(code: str):
+    """(secret, fingerprint) or InvalidText."""
+    if not isinstance(code, str) or len(code) != PAIRING_CODE_LEN:
+        raise InvalidText("bad length")
+    upper = code.upper()
+    if not upper.startswith(PAIRING_PREFIX):
+        raise InvalidText("bad prefix")
+    payload = b32decode(upper[len(PAIRING_PREFIX):])
+    if len(payload) != 26:
+        raise InvalidText("bad payload")
+    return payload[:16], payload[16:]
+
+
+def pairing_id(secret: bytes) -> bytes:
+    return derive_key(secret, b"", b"vigil/v1/pairing-id", b"", 32)
+
+
+def pairing_mac_key(secret: bytes) -> bytes:
+    return derive_key(secret, b"", b"vigil/v1/pairing-mac", b"", 32)
+
+
+def offer_mac_input(camera_public_key: bytes) -> bytes:
+    return _lp(b"camera") + _lp(bytes(camera_public_key))
+
+
+def claim_mac_input(owner_public_key, household_public_key, epoch: int, camera_public_key) -> bytes:
+    return (_lp(b"owner") + _lp(bytes(owner_public_key)) + _lp(bytes(household_public_key))
+            + _lp(_i2osp(epoch, 8)) + _lp(bytes(camera_public_key)))
+
+
+def claim_signed_message(pid, owner_public_key, household_public_key, epoch: int,
+                         camera_public_key) -> bytes:
+    return (_lp(bytes(pid)) + _lp(bytes(owner_public_key)) + _lp(bytes(household_public_key))
+            + _lp(_i2osp(epoch, 8)) + _lp(bytes(camera_public_key)))
+
+
+def _hmac(key: bytes, data: bytes) -> bytes:
+    return hmac.new(key, data, hashlib.sha256).digest()
+
+
+def offer_mac(secret: bytes, camera_public_key: bytes) -> bytes:
+    return _hmac(pairing_mac_key(secret), offer_mac_input(camera_public_key))
+
+
+def verify_offer(code: str, offer_pairing_id: bytes, camera_public_key: bytes, mac: bytes):
+    secret, fp = decode_pairing_code(code)
+    ok = hmac.compare_digest(pairing_id(secret), bytes(offer_pairing_id))
+    ok &= hmac.compare_digest(camera_fingerprint(camera_public_key), fp)
+    ok &= hmac.compare_digest(offer_mac(secret, camera_public_key), bytes(mac))
+    if not ok:
+        raise VerificationFailed()
+
+
+def sign_claim(owner_seed: bytes, message: bytes) -> bytes:
+    return Ed25519PrivateKey.from_private_bytes(bytes(owner_seed)).sign(
+        b"vigil/v1/pairing-claim\x00" + bytes(message))
+
+
+def verify_claim(secret: bytes, camera_public_key: bytes, owner_public_key: bytes,
+                 household_public_key: bytes, epoch: int, signature: bytes, mac: bytes):
+    expected = _hmac(pairing_mac_key(secret), claim_mac_input(
+        owner_public_key, household_public_key, epoch, camera_public_key))
+    ok = hmac.compare_digest(expected, bytes(mac))
+    message = claim_signed_message(pairing_id(secret), owner_public_key, household_public_key,
+                                   epoch, camera_public_key)
+    try:
+        Ed25519PublicKey.from_public_bytes(bytes(owner_public_key)).verify(
+            bytes(signature), b"vigil/v1/pairing-claim\x00" + message)
+    except (InvalidSignature, ValueError):
+        ok = False
+    if not ok:
+        raise VerificationFailed()
+
+
+def ed25519_public(seed: bytes) -> bytes:
+    return Ed25519PrivateKey.from_private_bytes(bytes(seed)).public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw)

@@ -18,17 +18,28 @@ enum class KeyPurpose : std::uint8_t {
   kClipVideo,      // segmented-AEAD subkey for a clip's fMP4 stream
   kClipThumbnail,  // segmented-AEAD subkey for a clip's thumbnail
   kClipMetadata,   // segmented-AEAD subkey for a clip's event metadata
+  kAccountAuth,    // login proof from Argon2id(password) || ASK (002-vigild.md)
+  kAccountKek,     // keyring-wrapping key from Argon2id(password) || ASK
+  kRecoveryKek,    // keyring-wrapping key from the recovery code
+  kKeyringWrap,    // per-wrap AES-256-GCM subkey of a KEK (docs/formats/keyring.md)
+  kPairingId,      // public lookup id of a pairing, from the pairing secret
+  kPairingMac,     // HMAC key of a pairing's offer and claim, from the pairing secret
+  kTotpSeedKey,    // server-side key that encrypts TOTP seeds at rest
 };
 
 // Purposes of HPKE envelopes (the first part of HPKE `info`).
 enum class EnvelopePurpose : std::uint8_t {
-  kClipKey,  // a clip's content key sealed to a household key
+  kClipKey,       // a clip's content key sealed to a household key
+  kHouseholdKey,  // a household private key sealed to a member device key
 };
 
 // Purposes of Ed25519 signatures (prefixed to the signed message).
 enum class SignaturePurpose : std::uint8_t {
   kClipManifest,  // camera-signed clip manifest
   kHeartbeat,     // camera-signed liveness statement
+  kKeyChain,      // account key-chain version, signed by the account signing key
+  kPairingClaim,  // owner's claim of a camera during pairing
+  kRoster,        // household roster, signed by the owner
 };
 
 std::string_view Label(KeyPurpose purpose);

@@ -83,6 +83,13 @@ struct HouseholdRole {};
 using HouseholdPublicKey = RecipientPublicKey<HouseholdRole>;
 using HouseholdPrivateKey = RecipientPrivateKey<HouseholdRole>;
 
+// A member device's X25519 key (one per client profile): household private
+// keys are sealed to it (household_envelope.h).
+struct DeviceRole {};
+using DevicePublicKey = RecipientPublicKey<DeviceRole>;
+using DevicePrivateKey = RecipientPrivateKey<DeviceRole>;
+
 extern template class RecipientPrivateKey<HouseholdRole>;
+extern template class RecipientPrivateKey<DeviceRole>;
 
 }  // namespace vigil::seal
