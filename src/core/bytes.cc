@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "vigil/core/bytes.h"
 
+#include <algorithm>
 #include <array>
 
 #include "vigil/core/check.h"
@@ -60,26 +61,32 @@ int Base64UrlValue(char c) {
 
 }  // namespace
 
-std::string Base64UrlEncode(ByteSpan bytes) {
+// RFC 4648 encoding with either alphabet; `pad` adds '=' to a multiple of 4.
+std::string Base64With(ByteSpan bytes, std::string_view alphabet, bool pad) {
   std::string out;
-  out.reserve((bytes.size() * 4 + 2) / 3);
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const std::uint32_t v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    for (int shift = 18; shift >= 0; shift -= 6) out.push_back(kBase64Url[(v >> shift) & 0x3f]);
-  }
-  const std::size_t rest = bytes.size() - i;
-  if (rest == 1) {
-    const std::uint32_t v = bytes[i] << 16;
-    out.push_back(kBase64Url[(v >> 18) & 0x3f]);
-    out.push_back(kBase64Url[(v >> 12) & 0x3f]);
-  } else if (rest == 2) {
-    const std::uint32_t v = (bytes[i] << 16) | (bytes[i + 1] << 8);
-    out.push_back(kBase64Url[(v >> 18) & 0x3f]);
-    out.push_back(kBase64Url[(v >> 12) & 0x3f]);
-    out.push_back(kBase64Url[(v >> 6) & 0x3f]);
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    const std::size_t n = std::min<std::size_t>(3, bytes.size() - i);
+    std::uint32_t v = static_cast<std::uint32_t>(bytes[i]) << 16;
+    if (n > 1) v |= static_cast<std::uint32_t>(bytes[i + 1]) << 8;
+    if (n > 2) v |= bytes[i + 2];
+    for (std::size_t k = 0; k < 4; ++k) {
+      if (k <= n) {
+        out.push_back(alphabet[(v >> (18 - 6 * k)) & 0x3f]);
+      } else if (pad) {
+        out.push_back('=');
+      }
+    }
   }
   return out;
+}
+
+std::string Base64UrlEncode(ByteSpan bytes) { return Base64With(bytes, kBase64Url, false); }
+
+std::string Base64Encode(ByteSpan bytes) {
+  static constexpr std::string_view kStandard =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  return Base64With(bytes, kStandard, true);
 }
 
 Result<Bytes> Base64UrlDecode(std::string_view text) {

@@ -37,7 +37,7 @@ TEST(BytesTest, BigEndianIntegersRoundTrip) {
 TEST(BytesTest, Base64UrlMatchesRfc4648Vectors) {
   // RFC 4648 §10, in the URL alphabet without padding.
   const std::pair<std::string_view, std::string_view> cases[] = {
-      {"", ""}, {"f", "Zg"}, {"fo", "Zm8"}, {"foo", "Zm9v"},
+      {"", ""},           {"f", "Zg"},          {"fo", "Zm8"},         {"foo", "Zm9v"},
       {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}};
   for (const auto& [plain, encoded] : cases) {
     EXPECT_EQ(Base64UrlEncode(AsBytes(plain)), encoded);
@@ -45,7 +45,11 @@ TEST(BytesTest, Base64UrlMatchesRfc4648Vectors) {
     ASSERT_TRUE(decoded.has_value()) << encoded;
     EXPECT_EQ(ToString(*decoded), plain);
   }
+  EXPECT_EQ(Base64Encode(AsBytes("fo")), "Zm8=");
+  EXPECT_EQ(Base64Encode(AsBytes("f")), "Zg==");
+  EXPECT_EQ(Base64Encode(AsBytes("foobar")), "Zm9vYmFy");
   const Bytes url_chars = {0xfb, 0xff, 0xbf};
+  EXPECT_EQ(Base64Encode(url_chars), "+/+/");
   EXPECT_EQ(Base64UrlEncode(url_chars), "-_-_");
 }
 

@@ -34,6 +34,9 @@ Result<Bytes> HexDecode(std::string_view hex);
 // with kInvalidArgument, so every byte string has exactly one encoding.
 std::string Base64UrlEncode(ByteSpan bytes);
 Result<Bytes> Base64UrlDecode(std::string_view text);
+// Standard base64 with padding (RFC 4648 §4), for formats that use it (C2SP
+// signed notes and keys).
+std::string Base64Encode(ByteSpan bytes);
 
 // Appends `value` in big-endian order (network order, as every Vigil format).
 void AppendU16(Bytes& out, std::uint16_t value);
