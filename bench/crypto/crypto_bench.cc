@@ -31,8 +31,8 @@ using vigil::Bytes;
 using vigil::ByteSpan;
 using Clock = std::chrono::steady_clock;
 
-constexpr std::size_t kTotalBytes = 256 * 1024 * 1024;  // per measurement
-constexpr int kRepetitions = 5;                         // best of
+constexpr std::size_t kTotalBytes = std::size_t{256} << 20;  // per measurement
+constexpr int kRepetitions = 5;                              // best of
 constexpr std::size_t kTag = 16;
 constexpr std::size_t kHeader = vigil::seal::kStreamHeaderBytes;
 

@@ -67,7 +67,8 @@ Result<SecretBytes> DecodeHuman(std::string_view text, std::string_view prefix,
   if (norm.size() != prefix.size() + body_chars || norm.compare(0, prefix.size(), prefix) != 0) {
     return Fail(ErrorCode::kInvalidArgument, std::string(error));
   }
-  auto payload = internal::Base32Decode(std::string_view(norm).substr(prefix.size()));
+  const std::string_view norm_view = norm;
+  auto payload = internal::Base32Decode(norm_view.substr(prefix.size()));
   crypto::Wipe(std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(norm.data()), norm.size()));
   if (!payload || payload->size() != secret_bytes + checksum_bytes) {
     return Fail(ErrorCode::kInvalidArgument, std::string(error));

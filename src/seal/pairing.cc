@@ -15,7 +15,6 @@ namespace {
 
 using crypto::InsecureSecretAccess;
 using crypto::SecretBytes;
-using internal::AppendLengthPrefixed;
 
 constexpr std::string_view kCodePrefix = "VGL1-";
 
@@ -111,7 +110,8 @@ Result<PairingCode> DecodePairingCode(std::string_view code) {
     return static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   });
   const bool prefix_ok = upper.compare(0, kCodePrefix.size(), kCodePrefix) == 0;
-  auto payload = internal::Base32Decode(std::string_view(upper).substr(kCodePrefix.size()));
+  const std::string_view upper_view = upper;
+  auto payload = internal::Base32Decode(upper_view.substr(kCodePrefix.size()));
   crypto::Wipe(
       std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(upper.data()), upper.size()));
   if (!prefix_ok || !payload || payload->size() != kPairingSecretBytes + kCameraFingerprintBytes) {

@@ -22,9 +22,8 @@ TEST(Base32Test, MatchesRfc4648Vectors) {
 }
 
 TEST(Base32Test, DecodingIsStrict) {
-  for (std::string_view bad : {"M", "MZX", "MZXW6Y", "mzxw6", "MZXW6=", "MZ0W6", "MZ1W6",
-                               "MZ"
-                               "XW 6"}) {
+  for (std::string_view bad :
+       {"M", "MZX", "MZXW6Y", "mzxw6", "MZXW6=", "MZ0W6", "MZ1W6", "MZXW 6"}) {
     EXPECT_FALSE(Base32Decode(bad).has_value()) << bad;
   }
   // "MZ" is "f"; "MZ" with a non-zero unused bit ("M3") is refused.
