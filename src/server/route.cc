@@ -26,6 +26,7 @@ constexpr std::array kRoutes = {
     RouteSpec{"GET", "/v1/sessions", kListSessions, C::kOwner, O::kNothing},
     RouteSpec{"DELETE", "/v1/sessions/{id}", kRevokeSession, C::kOwner, O::kSession},
     RouteSpec{"POST", "/v1/sessions/revoke-others", kRevokeOtherSessions, C::kOwner, O::kNothing},
+    RouteSpec{"GET", "/v1/account", kGetAccount, C::kOwner, O::kNothing},
     RouteSpec{"POST", "/v1/password", kChangePassword, C::kOwner, O::kNothing},
     RouteSpec{"POST", "/v1/account/delete", kDeleteAccount, C::kOwner, O::kNothing},
     RouteSpec{"POST", "/v1/totp/enroll", kTotpEnroll, C::kOwner, O::kNothing},
@@ -118,6 +119,7 @@ std::string_view RouteName(RouteId id) {
     case kListSessions: return "list_sessions";
     case kRevokeSession: return "revoke_session";
     case kRevokeOtherSessions: return "revoke_other_sessions";
+    case kGetAccount: return "get_account";
     case kChangePassword: return "change_password";
     case kDeleteAccount: return "delete_account";
     case kTotpEnroll: return "totp_enroll";

@@ -23,7 +23,7 @@ class LoginThrottle {
   static constexpr std::int64_t kFirstDelayMillis = 1000;
   static constexpr std::int64_t kMaxDelayMillis = 60'000;
   // A key with no failure for this long is forgotten.
-  static constexpr std::int64_t kForgetAfterMillis = 15 * 60'000;
+  static constexpr std::int64_t kForgetAfterMillis = std::int64_t{15} * 60'000;
   static constexpr std::size_t kMaxTrackedKeys = 100'000;
 
   explicit LoginThrottle(const Clock& clock) : clock_(clock) {}

@@ -32,6 +32,7 @@ enum class RouteId : std::uint8_t {
   kListSessions,
   kRevokeSession,
   kRevokeOtherSessions,
+  kGetAccount,
   kChangePassword,
   kDeleteAccount,
   kTotpEnroll,

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "vigil/client/profile.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+
+#include "vigil/core/os_error.h"
+#include "vigil/wire/json.h"
+
+namespace vigil::client {
+namespace {
+
+bool ValidName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
+  }
+  return true;
+}
+
+Status MakeDirs(const std::string& dir) {
+  std::string path;
+  for (std::size_t pos = 0; pos != std::string::npos;) {
+    const std::size_t next = dir.find('/', pos + 1);
+    path = dir.substr(0, next);
+    if (!path.empty() && ::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+      return Fail(FromErrno(errno, "mkdir " + path));
+    }
+    pos = next;
+  }
+  return OkStatus();
+}
+
+std::string ProfilePath(const Profile& p) { return p.dir + "/profile.json"; }
+
+}  // namespace
+
+Result<std::string> ProfileDir(const std::string& name) {
+  if (!ValidName(name)) {
+    return Fail(ErrorCode::kInvalidArgument, "profile names are 1..64 of [A-Za-z0-9_-]");
+  }
+  if (const char* home = std::getenv("VIGIL_HOME"); home != nullptr && *home != '\0') {
+    return std::string(home) + "/" + name;
+  }
+  const char* user_home = std::getenv("HOME");
+  if (user_home == nullptr || *user_home == '\0') {
+    return Fail(ErrorCode::kFailedPrecondition, "neither VIGIL_HOME nor HOME is set");
+  }
+  return std::string(user_home) + "/.config/vigil/" + name;
+}
+
+Result<Profile> LoadProfile(const std::string& name) {
+  VIGIL_TRY(dir, ProfileDir(name));
+  Profile profile;
+  profile.name = name;
+  profile.dir = dir;
+  std::ifstream in(ProfilePath(profile));
+  if (!in) return profile;
+  const std::string text(std::istreambuf_iterator<char>(in), {});
+  auto json = wire::ParseObject(text);
+  if (!json) return Fail(ErrorCode::kDataLoss, "profile " + ProfilePath(profile) + " is corrupt");
+  auto get = [&](const char* field) {
+    auto v = wire::OptionalString(*json, field, 0, 4096);
+    return v && *v ? **v : std::string();
+  };
+  profile.server_url = get("server_url");
+  profile.ca_path = get("ca_path");
+  profile.email = get("email");
+  profile.account_id = get("account_id");
+  profile.device_id = get("device_id");
+  profile.account_secret_key = get("account_secret_key");
+  profile.session_token = get("session_token");
+  return profile;
+}
+
+Status WriteFileAtomically(const std::string& path, const std::string& contents, unsigned mode,
+                           bool exclusive) {
+  const std::string dir =
+      path.substr(0, path.rfind('/') == std::string::npos ? 0 : path.rfind('/'));
+  if (exclusive && ::access(path.c_str(), F_OK) == 0) {
+    return Fail(ErrorCode::kAlreadyExists, path + " already exists; refusing to overwrite it");
+  }
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return Fail(FromErrno(errno, "create " + tmp));
+  ::fchmod(fd, mode);
+  std::size_t done = 0;
+  while (done < contents.size()) {
+    const ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int e = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return Fail(FromErrno(e, "write " + tmp));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    const int e = errno;
+    ::unlink(tmp.c_str());
+    return Fail(FromErrno(e, "fsync " + tmp));
+  }
+  if (exclusive ? ::link(tmp.c_str(), path.c_str()) != 0
+                : ::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int e = errno;
+    ::unlink(tmp.c_str());
+    return Fail(FromErrno(e, "install " + path));
+  }
+  if (exclusive) ::unlink(tmp.c_str());
+  const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return OkStatus();
+}
+
+Status SaveProfile(const Profile& profile) {
+  auto made = MakeDirs(profile.dir);
+  if (!made) return made;
+  wire::Json json = {{"format", "vigil-profile/v1"},
+                     {"server_url", profile.server_url},
+                     {"ca_path", profile.ca_path},
+                     {"email", profile.email},
+                     {"account_id", profile.account_id},
+                     {"device_id", profile.device_id},
+                     {"account_secret_key", profile.account_secret_key},
+                     {"session_token", profile.session_token}};
+  return WriteFileAtomically(ProfilePath(profile), json.dump(1) + "\n", 0600, false);
+}
+
+}  // namespace vigil::client
