@@ -16,7 +16,11 @@ if [ "$mode" = all ]; then
 else
   commits=$(git rev-list --count HEAD)
   base=${TIDY_BASE:-$(git rev-list --max-count=1 --skip=$((commits < 20 ? commits - 1 : 20)) HEAD)}
-  files=$( (git diff --name-only "$base" -- 'src/*.cc' 'bench/*.cc'; git show --name-only --format= "$base" -- 'src/*.cc' 'bench/*.cc') | sort -u)
+  # Changed since the base, the base commit itself, and new files not yet
+  # committed (git diff does not list untracked files).
+  files=$( (git diff --name-only "$base" -- 'src/*.cc' 'bench/*.cc'
+            git show --name-only --format= "$base" -- 'src/*.cc' 'bench/*.cc'
+            git ls-files --others --exclude-standard -- 'src/*.cc' 'bench/*.cc') | sort -u)
 fi
 # Only files the build compiles (fuzz targets are built with clang elsewhere).
 todo=()

@@ -152,7 +152,8 @@ Status OwnerClient::CreateAccount(const std::string& email_in, const crypto::Sec
 }
 
 Status OwnerClient::Login(const std::string& email_in, const crypto::SecretBytes& password,
-                          const std::optional<std::string>& kit_path) {
+                          const std::optional<std::string>& kit_path,
+                          const std::optional<std::string>& totp_code) {
   const std::string email = LowerEmail(email_in);
   std::string ask_text = profile_.email == email ? profile_.account_secret_key : "";
   if (kit_path) {
@@ -174,9 +175,10 @@ Status OwnerClient::Login(const std::string& email_in, const crypto::SecretBytes
   VIGIL_TRY(cost, CostFrom(salt_response, ""));
   VIGIL_TRY(keys, seal::DeriveAccountKeys(password, ask, salt, cost, email));
   const std::string device_id = profile_.device_id.empty() ? NewId("dev_") : profile_.device_id;
-  const wire::Json body = {{"email", email},
-                           {"device_id", device_id},
-                           {"auth_key", wire::BytesField(keys.auth_key.ProofBytes())}};
+  wire::Json body = {{"email", email},
+                     {"device_id", device_id},
+                     {"auth_key", wire::BytesField(keys.auth_key.ProofBytes())}};
+  if (totp_code) body["totp"] = *totp_code;
   VIGIL_TRY(response, Call("POST", "/v1/login", &body, false));
   VIGIL_TRY(account_id, wire::RequireString(response, "account_id", 1, 64));
   VIGIL_TRY(token, wire::RequireString(response, "session_token", 16, 512));
@@ -278,16 +280,45 @@ Result<std::size_t> OwnerClient::ChangePassword(const crypto::SecretBytes& old_p
   return static_cast<std::size_t>(ended);
 }
 
-Result<std::size_t> OwnerClient::DeleteAccount(const crypto::SecretBytes& password) {
-  auto ok = RequireLogin();
-  if (!ok) return Fail(ok.error());
+Result<Bytes> OwnerClient::CurrentAuthKey(const crypto::SecretBytes& password) {
   VIGIL_TRY(ask, seal::AccountSecretKey::Decode(profile_.account_secret_key));
   const wire::Json salt_request = {{"email", profile_.email}};
   VIGIL_TRY(salt_response, Call("POST", "/v1/login/salt", &salt_request, false));
   VIGIL_TRY(salt, wire::RequireBytes(salt_response, "account_salt", 16, 16));
   VIGIL_TRY(cost, CostFrom(salt_response, ""));
   VIGIL_TRY(keys, seal::DeriveAccountKeys(password, ask, salt, cost, profile_.email));
-  const wire::Json body = {{"auth_key", wire::BytesField(keys.auth_key.ProofBytes())}};
+  return keys.auth_key.ProofBytes();
+}
+
+Status OwnerClient::EnableTotp(
+    const std::function<Result<std::string>(const std::string& uri)>& ask_code) {
+  auto ok = RequireLogin();
+  if (!ok) return ok;
+  VIGIL_TRY(enrolment, Call("POST", "/v1/totp/enroll", nullptr, true));
+  VIGIL_TRY(uri, wire::RequireString(enrolment, "otpauth_uri", 1, 1024));
+  VIGIL_TRY(pending, wire::RequireString(enrolment, "pending", 1, 1024));
+  VIGIL_TRY(code, ask_code(uri));
+  const wire::Json body = {{"pending", pending}, {"code", code}};
+  auto confirmed = Call("POST", "/v1/totp/confirm", &body, true);
+  if (!confirmed) return Fail(confirmed.error());
+  return OkStatus();
+}
+
+Status OwnerClient::DisableTotp(const crypto::SecretBytes& password) {
+  auto ok = RequireLogin();
+  if (!ok) return ok;
+  VIGIL_TRY(auth_key, CurrentAuthKey(password));
+  const wire::Json body = {{"auth_key", wire::BytesField(auth_key)}};
+  auto disabled = Call("POST", "/v1/totp/disable", &body, true);
+  if (!disabled) return Fail(disabled.error());
+  return OkStatus();
+}
+
+Result<std::size_t> OwnerClient::DeleteAccount(const crypto::SecretBytes& password) {
+  auto ok = RequireLogin();
+  if (!ok) return Fail(ok.error());
+  VIGIL_TRY(auth_key, CurrentAuthKey(password));
+  const wire::Json body = {{"auth_key", wire::BytesField(auth_key)}};
   VIGIL_TRY(response, Call("POST", "/v1/account/delete", &body, true));
   VIGIL_TRY(blobs, wire::RequireUint(response, "blobs_deleted"));
   profile_.session_token.clear();

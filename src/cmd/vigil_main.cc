@@ -27,6 +27,9 @@ constexpr char kUsage[] = R"(usage: vigil [--server URL] [--profile NAME] [--ca 
   login --email E [--kit FILE] [--password-stdin]
   logout
   password change [--password-stdin]     (stdin: current password, then the new one)
+  login ... --totp CODE                   (when TOTP is on)
+  totp enable [--code CODE]              (prints the otpauth:// URI; asks for the code)
+  totp disable [--password-stdin]
   sessions list [--json]
   sessions revoke ID | sessions revoke --others
 )";
@@ -40,6 +43,8 @@ const std::vector<vigil::FlagSpec> kFlags = {
     {"password-stdin", false, "read passwords from stdin, one per line"},
     {"json", false, "print one JSON document"},
     {"others", false, "with sessions revoke: every session but this one"},
+    {"totp", true, "one-time code from the authenticator (login)"},
+    {"code", true, "one-time code (totp enable), instead of asking"},
     {"help", false, "show this help"},
 };
 
@@ -139,13 +144,39 @@ int main(int argc, char** argv) {
     if (!email) return UsageError(email.error().message);
     auto password = passwords.Read("password: ");
     if (!password) return Failed(password.error());
-    if (auto s = c.Login(*email, *password, flags->Get("kit")); !s) return Failed(s.error());
+    if (auto s = c.Login(*email, *password, flags->Get("kit"), flags->Get("totp")); !s) {
+      return Failed(s.error());
+    }
     std::printf("logged in as %s\n", email->c_str());
     return 0;
   }
   if (words[0] == "logout") {
     if (auto s = c.Logout(); !s) return Failed(s.error());
     std::printf("logged out\n");
+    return 0;
+  }
+  if (command == "totp enable") {
+    const auto given = flags->Get("code");
+    auto enabled = c.EnableTotp([&](const std::string& uri) -> Result<std::string> {
+      std::printf("add this to your authenticator app:\n%s\n", uri.c_str());
+      std::printf("enter the 6-digit code it shows: ");
+      std::fflush(stdout);
+      if (given) return *given;
+      std::string code;
+      if (!std::getline(std::cin, code) || code.empty()) {
+        return vigil::Fail(vigil::ErrorCode::kInvalidArgument, "no code given");
+      }
+      return code;
+    });
+    if (!enabled) return Failed(enabled.error());
+    std::printf("\nTOTP is on: logins now need a code\n");
+    return 0;
+  }
+  if (command == "totp disable") {
+    auto password = passwords.Read("password: ");
+    if (!password) return Failed(password.error());
+    if (auto s = c.DisableTotp(*password); !s) return Failed(s.error());
+    std::printf("TOTP is off\n");
     return 0;
   }
   if (command == "password change") {

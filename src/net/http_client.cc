@@ -134,7 +134,7 @@ bool RunSync(asio::io_context& ioc, asio::awaitable<void> work) {
   bool done = false;
   std::exception_ptr error;
   asio::co_spawn(ioc, std::move(work), [&](std::exception_ptr e) {
-    error = e;
+    error = std::move(e);
     done = true;
   });
   ioc.restart();
@@ -504,7 +504,7 @@ WebSocketClient::~WebSocketClient() = default;
 Result<std::unique_ptr<WebSocketClient>> WebSocketClient::Connect(std::string_view base_url,
                                                                   std::string_view target,
                                                                   std::string_view bearer_token,
-                                                                  ClientOptions options) {
+                                                                  const ClientOptions& options) {
   VIGIL_TRY(url, ParseUrl(base_url));
   if (!target.starts_with("/")) {
     return Fail(ErrorCode::kInvalidArgument, "websocket client: target must start with '/'");

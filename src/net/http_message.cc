@@ -28,7 +28,7 @@ void Headers::Add(std::string_view name, std::string_view value) {
 
 std::optional<std::string_view> Headers::Get(std::string_view name) const {
   for (const auto& [n, v] : fields_) {
-    if (EqualsIgnoreCase(n, name)) return std::string_view(v);
+    if (EqualsIgnoreCase(n, name)) return std::optional<std::string_view>(v);
   }
   return std::nullopt;
 }
@@ -108,12 +108,12 @@ HttpResponse JsonError(const Error& error) {
 
 unsigned HttpStatusFor(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kInvalidArgument: return 400;
+    case ErrorCode::kInvalidArgument:
     case ErrorCode::kOutOfRange: return 400;
     case ErrorCode::kUnauthenticated: return 401;
     case ErrorCode::kPermissionDenied: return 403;
     case ErrorCode::kNotFound: return 404;
-    case ErrorCode::kAlreadyExists: return 409;
+    case ErrorCode::kAlreadyExists:
     case ErrorCode::kAborted: return 409;
     case ErrorCode::kFailedPrecondition: return 412;
     case ErrorCode::kResourceExhausted: return 429;
@@ -121,7 +121,7 @@ unsigned HttpStatusFor(ErrorCode code) {
     case ErrorCode::kUnimplemented: return 501;
     case ErrorCode::kUnavailable: return 503;
     case ErrorCode::kDeadlineExceeded: return 504;
-    case ErrorCode::kDataLoss: return 500;
+    case ErrorCode::kDataLoss:
     case ErrorCode::kInternal: return 500;
   }
   return 500;

@@ -194,8 +194,10 @@ std::string MetricsRegistry::Render() const {
         }
         out += name + "_bucket" + WithLabel(labels, "le=\"+Inf\"") + " " +
                std::to_string(s.cumulative_counts.back()) + "\n";
-        out += name + "_sum" + labels + " " + FormatDouble(s.sum) + "\n";
-        out += name + "_count" + labels + " " + std::to_string(s.count) + "\n";
+        out += name;
+        out += "_sum" + labels + " " + FormatDouble(s.sum) + "\n";
+        out += name;
+        out += "_count" + labels + " " + std::to_string(s.count) + "\n";
       }
     }
   }

@@ -6,8 +6,10 @@
 #include <string>
 #include <variant>
 
+#include "vigil/crypto/at_rest.h"
 #include "vigil/crypto/hash.h"
 #include "vigil/crypto/password_kdf.h"
+#include "vigil/crypto/totp.h"
 #include "vigil/net/observability.h"
 #include "vigil/server/route.h"
 #include "vigil/wire/json.h"
@@ -233,6 +235,11 @@ struct Api::Impl {
       throttle.RecordFailure(email, peer.address);
       return Fail(Unauthenticated(kLoginRefused));
     }
+    auto second_factor = CheckSecondFactor(*account, body);
+    if (!second_factor) {
+      throttle.RecordFailure(email, peer.address);
+      return Fail(second_factor.error());
+    }
     throttle.RecordSuccess(email);
     std::string token;
     VIGIL_TRY(session, NewSession(account->account_id, device_id, peer, token));
@@ -240,6 +247,89 @@ struct Api::Impl {
                    {"session_token", token},
                    {"session_id", store::SessionId(session.session_hash)},
                    {"wrapped_keyring", wire::BytesField(account->wrapped_keyring)}});
+  }
+
+  // ---- second factor (RFC 6238 TOTP) ---------------------------------------
+
+  // The key that seals this account's TOTP seed at rest (docs/formats/at-rest.md).
+  Result<SecretBytes> TotpKey(const std::string& account_id) const {
+    return crypto::DeriveKey(services.server_secret, {}, crypto::KeyPurpose::kTotpSeedKey,
+                             AsBytes(account_id), crypto::kAtRestKeyBytes);
+  }
+
+  static Bytes TotpAd(std::string_view kind, const std::string& account_id) {
+    Bytes ad(kind.begin(), kind.end());
+    ad.push_back('|');
+    Append(ad, AsBytes(account_id));
+    return ad;
+  }
+
+  Result<crypto::TotpSeed> OpenSeed(const std::string& account_id, ByteSpan sealed,
+                                    std::string_view kind) const {
+    VIGIL_TRY(key, TotpKey(account_id));
+    VIGIL_TRY(seed, crypto::OpenAtRest(key, sealed, TotpAd(kind, account_id)));
+    return crypto::TotpSeed::FromSecret(std::move(seed));
+  }
+
+  // With TOTP enabled, a login must carry a fresh code: one not older than
+  // the last accepted step (a code works once).
+  Status CheckSecondFactor(const store::AccountRecord& account, const Json& body) {
+    auto state = services.metadata.GetTotp(account.account_id);
+    if (!state) {
+      if (state.error().code == ErrorCode::kNotFound) return OkStatus();
+      return Fail(state.error());
+    }
+    VIGIL_TRY(code, wire::OptionalString(body, "totp", 1, 16));
+    if (!code) return Fail(Unauthenticated("one-time code required (vigil login --totp CODE)"));
+    VIGIL_TRY(seed, OpenSeed(account.account_id, state->seed_encrypted, "totp-seed"));
+    const std::uint64_t min_step =
+        state->last_accepted_step ? static_cast<std::uint64_t>(*state->last_accepted_step) + 1 : 0;
+    auto step = crypto::VerifyTotp(seed, *code, services.clock.NowUnixSeconds(), min_step);
+    if (!step) return Fail(Unauthenticated("wrong or already used one-time code"));
+    VIGIL_TRY(accepted, services.metadata.AcceptTotpStep(account.account_id,
+                                                         static_cast<std::int64_t>(*step)));
+    if (!accepted) return Fail(Unauthenticated("wrong or already used one-time code"));
+    return OkStatus();
+  }
+
+  Result<net::HttpResponse> TotpEnroll(const OwnerCaller& owner) {
+    VIGIL_TRY(account, services.metadata.GetAccountById(owner.session.account_id));
+    const crypto::TotpSeed seed = crypto::TotpSeed::Generate();
+    VIGIL_TRY(key, TotpKey(account.account_id));
+    // The pending seed travels to the client sealed, so nothing is stored
+    // until the owner proves the authenticator works.
+    VIGIL_TRY(pending, crypto::SealAtRest(key, seed.secret().Reveal(InsecureSecretAccess::Get()),
+                                          TotpAd("totp-pending", account.account_id)));
+    VIGIL_TRY(uri, crypto::TotpEnrolmentUri(seed, "Vigil", account.email));
+    return JsonOk({{"otpauth_uri", uri}, {"pending", wire::BytesField(pending)}});
+  }
+
+  Result<net::HttpResponse> TotpConfirm(const OwnerCaller& owner, const Json& body) {
+    const std::string& account_id = owner.session.account_id;
+    VIGIL_TRY(pending, wire::RequireBytes(body, "pending", 1, 256));
+    VIGIL_TRY(code, wire::RequireString(body, "code", 6, 8));
+    auto seed = OpenSeed(account_id, pending, "totp-pending");
+    if (!seed) return Fail(ErrorCode::kInvalidArgument, "not an enrolment of this account");
+    auto step = crypto::VerifyTotp(*seed, code, services.clock.NowUnixSeconds());
+    if (!step) return Fail(ErrorCode::kInvalidArgument, "the one-time code does not match");
+    VIGIL_TRY(key, TotpKey(account_id));
+    VIGIL_TRY(sealed, crypto::SealAtRest(key, seed->secret().Reveal(InsecureSecretAccess::Get()),
+                                         TotpAd("totp-seed", account_id)));
+    auto set = services.metadata.SetTotp(account_id, sealed, AuditBy(account_id));
+    if (!set) return Fail(set.error());
+    // The confirming code cannot be replayed to log in.
+    VIGIL_TRY(accepted,
+              services.metadata.AcceptTotpStep(account_id, static_cast<std::int64_t>(*step)));
+    (void)accepted;
+    return JsonOk({{"enabled", true}});
+  }
+
+  Result<net::HttpResponse> TotpDisable(const OwnerCaller& owner, const Json& body,
+                                        const net::PeerInfo& peer) {
+    VIGIL_TRY(account, ReauthenticatedAccount(owner, body, "auth_key", peer));
+    auto cleared = services.metadata.ClearTotp(account.account_id, AuditBy(account.account_id));
+    if (!cleared) return Fail(cleared.error());
+    return JsonOk({{"enabled", false}});
   }
 
   // ---- owner --------------------------------------------------------------
@@ -365,6 +455,9 @@ struct Api::Impl {
       case RouteId::kGetAccount: return GetAccount(*owner);
       case RouteId::kChangePassword: return ChangePassword(*owner, body, peer);
       case RouteId::kDeleteAccount: return DeleteAccount(*owner, body, peer);
+      case RouteId::kTotpEnroll: return TotpEnroll(*owner);
+      case RouteId::kTotpConfirm: return TotpConfirm(*owner, body);
+      case RouteId::kTotpDisable: return TotpDisable(*owner, body, peer);
       default:
         return Fail(ErrorCode::kUnimplemented,
                     "route " + std::string(RouteName(route.id)) + " is not implemented yet");

@@ -750,6 +750,38 @@ class PairingTest(unittest.TestCase):
         self.assertGreater(checked, 60)
 
 
+class AtRestVectors(unittest.TestCase):
+    """docs/formats/at-rest.md: VGAR = magic || version || nonce || AES-256-GCM(ct || tag),
+    with aad = magic || version || associated data."""
+
+    @staticmethod
+    def open_at_rest(key, sealed, associated_data):
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        if len(sealed) < 33 or sealed[:5] != b"VGAR\x01":
+            raise vf.DecryptionFailed()
+        try:
+            return AESGCM(key).decrypt(sealed[5:17], sealed[17:], sealed[:5] + associated_data)
+        except Exception as exc:  # InvalidTag
+            raise vf.DecryptionFailed() from exc
+
+    def test_vectors_open_and_negatives_fail(self):
+        with open(os.path.join(REPO_ROOT, "tests/vectors/at-rest.json")) as f:
+            data = json.load(f)
+        key = bytes.fromhex(data["key"])
+        for v in data["vectors"]:
+            with self.subTest(v["name"]):
+                got = self.open_at_rest(key, bytes.fromhex(v["sealed"]),
+                                        bytes.fromhex(v["associated_data"]))
+                self.assertEqual(got.hex(), v["plaintext"])
+                self.assertEqual(bytes.fromhex(v["sealed"])[5:17].hex(), v["nonce"])
+        self.assertGreaterEqual(len(data["negative"]), 5)
+        for n in data["negative"]:
+            with self.subTest(n["name"]):
+                with self.assertRaises(vf.DecryptionFailed):
+                    self.open_at_rest(key, bytes.fromhex(n["sealed"]),
+                                      bytes.fromhex(n["associated_data"]))
+
+
 class CountingResult(unittest.TextTestResult):
     """Counts every subtest as a check, so the summary reflects individual vectors."""
 

@@ -6,6 +6,7 @@
 // auth key (a proof), wrapped keyrings and public keys only.
 // Design: docs/design/002-vigild.md.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,7 +49,8 @@ class OwnerClient {
                        const crypto::Argon2idCost& cost = crypto::kDefaultArgon2idCost);
   // Logs in. A profile without the Account Secret Key needs `kit_path`.
   Status Login(const std::string& email, const crypto::SecretBytes& password,
-               const std::optional<std::string>& kit_path);
+               const std::optional<std::string>& kit_path,
+               const std::optional<std::string>& totp_code = std::nullopt);
   Status Logout();
   Result<std::vector<SessionInfo>> ListSessions();
   Status RevokeSession(const std::string& id);
@@ -56,6 +58,10 @@ class OwnerClient {
   // Re-wraps the keyring under the new password; every other session ends.
   Result<std::size_t> ChangePassword(const crypto::SecretBytes& old_password,
                                      const crypto::SecretBytes& new_password);
+  // Turns on TOTP: the server makes a seed; `ask_code` is shown the otpauth://
+  // URI (for the authenticator app) and returns the code it now displays.
+  Status EnableTotp(const std::function<Result<std::string>(const std::string& uri)>& ask_code);
+  Status DisableTotp(const crypto::SecretBytes& password);
   // Crypto-shreds the account and its household on the server.
   Result<std::size_t> DeleteAccount(const crypto::SecretBytes& password);
 
@@ -66,6 +72,8 @@ class OwnerClient {
   Result<wire::Json> Call(std::string_view method, std::string_view target, const wire::Json* body,
                           bool authenticated);
   Status RequireLogin() const;
+  // The auth key for `password`, from the salt and cost the server holds.
+  Result<Bytes> CurrentAuthKey(const crypto::SecretBytes& password);
 
   Profile profile_;
   std::unique_ptr<net::HttpClient> http_;

@@ -70,7 +70,7 @@ class WebSocketClient {
   static Result<std::unique_ptr<WebSocketClient>> Connect(std::string_view base_url,
                                                           std::string_view target,
                                                           std::string_view bearer_token,
-                                                          ClientOptions options = {});
+                                                          const ClientOptions& options = {});
   ~WebSocketClient();
   WebSocketClient(const WebSocketClient&) = delete;
   WebSocketClient& operator=(const WebSocketClient&) = delete;
