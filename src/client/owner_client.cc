@@ -250,11 +250,8 @@ Result<std::size_t> OwnerClient::ChangePassword(const crypto::SecretBytes& old_p
   auto ok = RequireLogin();
   if (!ok) return Fail(ok.error());
   VIGIL_TRY(ask, seal::AccountSecretKey::Decode(profile_.account_secret_key));
-  const wire::Json salt_request = {{"email", profile_.email}};
-  VIGIL_TRY(salt_response, Call("POST", "/v1/login/salt", &salt_request, false));
-  VIGIL_TRY(salt, wire::RequireBytes(salt_response, "account_salt", 16, 16));
-  VIGIL_TRY(cost, CostFrom(salt_response, ""));
-  VIGIL_TRY(old_keys, seal::DeriveAccountKeys(old_password, ask, salt, cost, profile_.email));
+  crypto::Argon2idCost cost;
+  VIGIL_TRY(old_keys, CurrentAccountKeys(old_password, &cost));
   // Open the keyring with the old key (a wrong old password stops here, on
   // the client), then re-wrap it under the new one.
   VIGIL_TRY(account, Call("GET", "/v1/account", nullptr, true));
@@ -280,14 +277,15 @@ Result<std::size_t> OwnerClient::ChangePassword(const crypto::SecretBytes& old_p
   return static_cast<std::size_t>(ended);
 }
 
-Result<Bytes> OwnerClient::CurrentAuthKey(const crypto::SecretBytes& password) {
+Result<seal::AccountKeys> OwnerClient::CurrentAccountKeys(const crypto::SecretBytes& password,
+                                                          crypto::Argon2idCost* cost_out) {
   VIGIL_TRY(ask, seal::AccountSecretKey::Decode(profile_.account_secret_key));
   const wire::Json salt_request = {{"email", profile_.email}};
   VIGIL_TRY(salt_response, Call("POST", "/v1/login/salt", &salt_request, false));
   VIGIL_TRY(salt, wire::RequireBytes(salt_response, "account_salt", 16, 16));
   VIGIL_TRY(cost, CostFrom(salt_response, ""));
-  VIGIL_TRY(keys, seal::DeriveAccountKeys(password, ask, salt, cost, profile_.email));
-  return keys.auth_key.ProofBytes();
+  if (cost_out != nullptr) *cost_out = cost;
+  return seal::DeriveAccountKeys(password, ask, salt, cost, profile_.email);
 }
 
 Status OwnerClient::EnableTotp(
@@ -307,8 +305,8 @@ Status OwnerClient::EnableTotp(
 Status OwnerClient::DisableTotp(const crypto::SecretBytes& password) {
   auto ok = RequireLogin();
   if (!ok) return ok;
-  VIGIL_TRY(auth_key, CurrentAuthKey(password));
-  const wire::Json body = {{"auth_key", wire::BytesField(auth_key)}};
+  VIGIL_TRY(keys, CurrentAccountKeys(password));
+  const wire::Json body = {{"auth_key", wire::BytesField(keys.auth_key.ProofBytes())}};
   auto disabled = Call("POST", "/v1/totp/disable", &body, true);
   if (!disabled) return Fail(disabled.error());
   return OkStatus();
@@ -317,8 +315,8 @@ Status OwnerClient::DisableTotp(const crypto::SecretBytes& password) {
 Result<std::size_t> OwnerClient::DeleteAccount(const crypto::SecretBytes& password) {
   auto ok = RequireLogin();
   if (!ok) return Fail(ok.error());
-  VIGIL_TRY(auth_key, CurrentAuthKey(password));
-  const wire::Json body = {{"auth_key", wire::BytesField(auth_key)}};
+  VIGIL_TRY(keys, CurrentAccountKeys(password));
+  const wire::Json body = {{"auth_key", wire::BytesField(keys.auth_key.ProofBytes())}};
   VIGIL_TRY(response, Call("POST", "/v1/account/delete", &body, true));
   VIGIL_TRY(blobs, wire::RequireUint(response, "blobs_deleted"));
   profile_.session_token.clear();

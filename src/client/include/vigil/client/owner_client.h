@@ -17,6 +17,7 @@
 #include "vigil/crypto/password_kdf.h"
 #include "vigil/crypto/secret.h"
 #include "vigil/net/http_client.h"
+#include "vigil/seal/account_keys.h"
 #include "vigil/wire/json.h"
 
 namespace vigil::client {
@@ -72,8 +73,10 @@ class OwnerClient {
   Result<wire::Json> Call(std::string_view method, std::string_view target, const wire::Json* body,
                           bool authenticated);
   Status RequireLogin() const;
-  // The auth key for `password`, from the salt and cost the server holds.
-  Result<Bytes> CurrentAuthKey(const crypto::SecretBytes& password);
+  // This account's keys for `password`, from the salt and cost the server
+  // holds (refusing costs below the floor); `cost_out` receives the cost.
+  Result<seal::AccountKeys> CurrentAccountKeys(const crypto::SecretBytes& password,
+                                               crypto::Argon2idCost* cost_out = nullptr);
 
   Profile profile_;
   std::unique_ptr<net::HttpClient> http_;
