@@ -52,6 +52,10 @@ endfunction()
 function(vigil_cc_binary)
   cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS;LIBS" ${ARGN})
   string(REPLACE "-" "_" target ${ARG_NAME})
+  # vigil-agent would be vigil_agent, the agent module's library: suffix it.
+  if(TARGET ${target})
+    set(target ${target}_bin)
+  endif()
   add_executable(${target} ${ARG_SRCS})
   set_target_properties(${target} PROPERTIES
     OUTPUT_NAME ${ARG_NAME}

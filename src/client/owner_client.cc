@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "vigil/client/recovery_kit.h"
 #include "vigil/crypto/hash.h"
 #include "vigil/seal/account_keys.h"
 #include "vigil/seal/keyring.h"
@@ -108,47 +109,53 @@ Status OwnerClient::CreateAccount(const std::string& email_in, const crypto::Sec
   const seal::RecoveryCode recovery = seal::RecoveryCode::Generate();
   const Bytes salt = seal::NewAccountSalt();
   VIGIL_TRY(keys, seal::DeriveAccountKeys(password, ask, salt, cost, email));
-  VIGIL_TRY(recovery_kek, seal::DeriveRecoveryKey(recovery, salt, email));
-  const seal::Keyring keyring = seal::Keyring::Generate();
+  // The recovery code has its own salt, kept across password changes
+  // (docs/formats/keyring.md).
+  const Bytes recovery_salt = seal::NewAccountSalt();
+  VIGIL_TRY(recovery_keys, seal::DeriveRecoveryKeys(recovery, recovery_salt, email));
+  // The household key (epoch 1) goes into the keyring before it is wrapped,
+  // so the recovery copy holds it too.
+  seal::Keyring keyring = seal::Keyring::Generate();
+  if (auto added = keyring.AddHouseholdKey(NewId("hh_"), 1, seal::HouseholdPrivateKey::Generate());
+      !added) {
+    return added;
+  }
   VIGIL_TRY(wrapped, seal::WrapKeyring(keyring, keys.kek, account_id));
-  VIGIL_TRY(recovery_wrapped, seal::WrapKeyring(keyring, recovery_kek, account_id));
+  VIGIL_TRY(recovery_wrapped, seal::WrapKeyring(keyring, recovery_keys.kek, account_id));
 
   // The kit first: if it cannot be written, no account exists without it.
   const auto access = InsecureSecretAccess::Get();
-  const wire::Json kit = {{"format", "vigil-recovery-kit/v1"},
-                          {"note",
-                           "Keep this file offline. With your password it opens your "
-                           "Vigil account on a new device; the recovery code opens it "
-                           "without the password."},
-                          {"server", profile_.server_url},
-                          {"email", email},
-                          {"account_id", account_id},
-                          {"account_secret_key", ask.Encode(access)},
-                          {"recovery_code", recovery.Encode(access)}};
-  auto written = WriteFileAtomically(kit_path, kit.dump(1) + "\n", 0600, true);
+  auto written = WriteRecoveryKit(kit_path, {profile_.server_url, email, account_id,
+                                             ask.Encode(access), recovery.Encode(access)});
   if (!written) return written;
 
-  const wire::Json body = {{"account_id", account_id},
-                           {"device_id", device_id},
-                           {"email", email},
-                           {"account_salt", wire::BytesField(salt)},
-                           {"argon2_time_cost", cost.time_cost},
-                           {"argon2_memory_kib", cost.memory_kib},
-                           {"auth_key", wire::BytesField(keys.auth_key.ProofBytes())},
-                           {"wrapped_keyring", wire::BytesField(wrapped)},
-                           {"recovery_wrapped_keyring", wire::BytesField(recovery_wrapped)}};
+  const wire::Json body = {
+      {"account_id", account_id},
+      {"device_id", device_id},
+      {"email", email},
+      {"account_salt", wire::BytesField(salt)},
+      {"argon2_time_cost", cost.time_cost},
+      {"argon2_memory_kib", cost.memory_kib},
+      {"auth_key", wire::BytesField(keys.auth_key.ProofBytes())},
+      {"wrapped_keyring", wire::BytesField(wrapped)},
+      {"recovery_wrapped_keyring", wire::BytesField(recovery_wrapped)},
+      {"recovery_salt", wire::BytesField(recovery_salt)},
+      {"recovery_auth_key", wire::BytesField(recovery_keys.auth_key.ProofBytes())}};
   auto response = Call("POST", "/v1/accounts", &body, false);
   if (!response) {
     std::remove(kit_path.c_str());  // the kit of an account that does not exist
     return Fail(response.error());
   }
   VIGIL_TRY(token, wire::RequireString(*response, "session_token", 16, 512));
+  ForgetAccountPins();  // a profile that held another account
   profile_.email = email;
   profile_.account_id = account_id;
   profile_.device_id = device_id;
   profile_.account_secret_key = ask.Encode(access);
   profile_.session_token = token;
-  return SaveProfile(profile_);
+  if (auto saved = SaveProfile(profile_); !saved) return saved;
+  // Key chain v1 with this device, the household and this device's envelope.
+  return EnrollDevice(keyring);
 }
 
 Status OwnerClient::Login(const std::string& email_in, const crypto::SecretBytes& password,
@@ -188,12 +195,17 @@ Status OwnerClient::Login(const std::string& email_in, const crypto::SecretBytes
   if (!keyring) {
     return Fail(ErrorCode::kDataLoss, "the server returned a keyring this password cannot open");
   }
+  // Another account on this profile: its pins do not apply.
+  if (profile_.account_id != account_id) ForgetAccountPins();
   profile_.email = email;
   profile_.account_id = account_id;
   profile_.device_id = device_id;
   profile_.account_secret_key = ask.Encode(InsecureSecretAccess::Get());
   profile_.session_token = token;
-  return SaveProfile(profile_);
+  if (auto saved = SaveProfile(profile_); !saved) return saved;
+  // Verifies the key chain, adds this device to it if new, and makes sure the
+  // household has an envelope for this device.
+  return EnrollDevice(*keyring);
 }
 
 Status OwnerClient::Logout() {
@@ -321,6 +333,7 @@ Result<std::size_t> OwnerClient::DeleteAccount(const crypto::SecretBytes& passwo
   VIGIL_TRY(blobs, wire::RequireUint(response, "blobs_deleted"));
   profile_.session_token.clear();
   profile_.account_secret_key.clear();
+  ForgetAccountPins();  // the account signing key and household are shredded with it
   auto saved = SaveProfile(profile_);
   if (!saved) return Fail(saved.error());
   return static_cast<std::size_t>(blobs);

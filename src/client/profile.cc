@@ -76,6 +76,18 @@ Result<Profile> LoadProfile(const std::string& name) {
   profile.device_id = get("device_id");
   profile.account_secret_key = get("account_secret_key");
   profile.session_token = get("session_token");
+  profile.device_box_key = get("device_box_key");
+  profile.device_sign_key = get("device_sign_key");
+  profile.account_signing_key = get("account_signing_key");
+  profile.household_id = get("household_id");
+  profile.household_public_key = get("household_public_key");
+  profile.key_chain_hash = get("key_chain_hash");
+  auto get_int = [&](const char* field) -> std::int64_t {
+    auto v = wire::OptionalUint(*json, field, 0, INT64_MAX);
+    return v && *v ? static_cast<std::int64_t>(**v) : 0;
+  };
+  profile.household_epoch = get_int("household_epoch");
+  profile.key_chain_version = get_int("key_chain_version");
   return profile;
 }
 
@@ -132,7 +144,15 @@ Status SaveProfile(const Profile& profile) {
                      {"account_id", profile.account_id},
                      {"device_id", profile.device_id},
                      {"account_secret_key", profile.account_secret_key},
-                     {"session_token", profile.session_token}};
+                     {"session_token", profile.session_token},
+                     {"device_box_key", profile.device_box_key},
+                     {"device_sign_key", profile.device_sign_key},
+                     {"account_signing_key", profile.account_signing_key},
+                     {"household_id", profile.household_id},
+                     {"household_epoch", profile.household_epoch},
+                     {"household_public_key", profile.household_public_key},
+                     {"key_chain_version", profile.key_chain_version},
+                     {"key_chain_hash", profile.key_chain_hash}};
   return WriteFileAtomically(ProfilePath(profile), json.dump(1) + "\n", 0600, false);
 }
 

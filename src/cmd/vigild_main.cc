@@ -8,12 +8,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "vigil/core/clock.h"
@@ -29,6 +35,19 @@
 #include "vigil/store/sqlite_metadata_store.h"
 
 namespace {
+
+// The real clock, moved by a fixed offset: lets a test see retention expire
+// without waiting days (--testing-clock-offset).
+class OffsetClock final : public vigil::Clock {
+ public:
+  explicit OffsetClock(std::int64_t offset_s) : offset_s_(offset_s) {}
+  std::int64_t NowUnixSeconds() const override { return real_.NowUnixSeconds() + offset_s_; }
+  std::int64_t MonotonicMillis() const override { return real_.MonotonicMillis(); }
+
+ private:
+  vigil::RealClock real_;
+  std::int64_t offset_s_;
+};
 
 using vigil::Bytes;
 using vigil::ErrorCode;
@@ -193,19 +212,43 @@ int Serve(const vigil::ParsedFlags& flags) {
   crypto::Wipe(*secret_bytes);
   auto db = vigil::store::SqliteMetadataStore::Open(paths.Db());
   if (!db) return fail(db.error());
-  auto blobs = vigil::store::LocalBlobStore::Open(paths.Blobs());
+  // --unsafe-no-fsync (benchmarks only): blobs are not fsync'd; SQLite keeps synchronous=FULL.
+  const bool no_fsync = flags.Has("unsafe-no-fsync");
+  if (no_fsync) {
+    std::fprintf(stderr,
+                 "vigild: WARNING: --unsafe-no-fsync: acknowledged clips can be lost on a crash "
+                 "(benchmarks only)\n");
+  }
+  auto blobs = vigil::store::LocalBlobStore::Open(
+      paths.Blobs(), no_fsync ? vigil::store::LocalBlobStore::Durability::kUnsafeNoFsync
+                              : vigil::store::LocalBlobStore::Durability::kFsync);
   if (!blobs) return fail(blobs.error());
   // A crash between blob rename and row insert leaves an orphan: drop it.
   if (auto orphans = vigil::store::RemoveOrphanBlobs(**blobs, **db); !orphans) {
     return fail(orphans.error());
   }
 
-  vigil::RealClock clock;
+  std::int64_t sweep_every_s = 60;
+  std::int64_t clock_offset_s = 0;
+  if (auto v = flags.Get("sweep-every"))
+    sweep_every_s = std::max<std::int64_t>(1, std::atoll(v->c_str()));
+  if (auto v = flags.Get("testing-clock-offset")) {
+    clock_offset_s = std::atoll(v->c_str());
+    std::fprintf(stderr,
+                 "vigild: WARNING: clock moved by %lld s (--testing-clock-offset, tests only)\n",
+                 static_cast<long long>(clock_offset_s));
+  }
+  const OffsetClock clock(clock_offset_s);
   vigil::server::Api api(vigil::server::Services{**db, **blobs, clock, server_secret});
   vigil::net::ServerOptions options;
   options.host = host;
   options.port = static_cast<std::uint16_t>(port);
   options.insecure_plain_http = flags.Has("insecure-http");
+  // Handlers block on fsync (blobs, SQLite): more threads than cores keep the
+  // disk busy with several uploads while others wait on it.
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  options.threads = std::max(8, 4 * cores);
+  if (auto v = flags.Get("threads")) options.threads = std::clamp(std::atoi(v->c_str()), 1, 256);
   if (!options.insecure_plain_http) {
     options.certificate_pem_path = paths.Cert();
     options.private_key_pem_path = paths.TlsKey();
@@ -227,7 +270,34 @@ int Serve(const vigil::ParsedFlags& flags) {
   (*server)->StopOnSignals();
   std::printf("listening on %s\n", (*server)->url().c_str());
   std::fflush(stdout);
+  // Retention, stale uploads and expired pairing offers, every sweep_every_s.
+  std::mutex sweep_mutex;
+  std::condition_variable sweep_wake;
+  bool stopping = false;
+  std::thread sweeper([&] {
+    std::unique_lock lock(sweep_mutex);
+    while (!stopping) {
+      lock.unlock();
+      if (auto swept = api.Sweep(); !swept) {
+        std::fprintf(stderr, "vigild: retention sweep failed: %s\n",
+                     swept.error().ToString().c_str());
+      } else if (swept->expired_clips + swept->stale_uploads > 0) {
+        std::fprintf(stderr,
+                     "vigild: retention sweep removed %lld expired clips, %lld stale uploads\n",
+                     static_cast<long long>(swept->expired_clips),
+                     static_cast<long long>(swept->stale_uploads));
+      }
+      lock.lock();
+      sweep_wake.wait_for(lock, std::chrono::seconds(sweep_every_s), [&] { return stopping; });
+    }
+  });
   auto ran = (*server)->Run();
+  {
+    std::lock_guard lock(sweep_mutex);
+    stopping = true;
+  }
+  sweep_wake.notify_all();
+  sweeper.join();
   if (!ran) return fail(ran.error());
   return 0;
 }
@@ -247,6 +317,10 @@ int main(int argc, char** argv) {
       {"public-url", true, "the URL clients use (init)"},
       {"listen", true, "HOST:PORT to listen on (serve; default 127.0.0.1:8443)"},
       {"insecure-http", false, "serve plain HTTP (tests behind a trusted proxy only)"},
+      {"unsafe-no-fsync", false, "do not fsync clip blobs (serve; benchmarks only, loses data)"},
+      {"threads", true, "worker threads (serve; default max(8, 4 x cores))"},
+      {"sweep-every", true, "seconds between retention sweeps (serve; default 60)"},
+      {"testing-clock-offset", true, "seconds added to the clock (tests of retention only)"},
       {"help", false, "show this help"}};
   auto flags = vigil::ParseFlags(args, specs);
   if (!flags) {

@@ -64,6 +64,7 @@ Result<ParsedFlags> ParseFlags(const std::vector<std::string>& args,
 std::string FlagsHelp(const std::vector<FlagSpec>& specs) {
   std::string out;
   for (const FlagSpec& s : specs) {
+    if (s.help.empty()) continue;  // a hidden flag (for tests)
     std::string left = "  --" + s.name + (s.takes_value ? " VALUE" : "");
     if (left.size() < 26) left.resize(26, ' ');
     out += left + " " + s.help + "\n";

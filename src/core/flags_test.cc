@@ -41,5 +41,11 @@ TEST(FlagsTest, HelpListsEveryFlag) {
   EXPECT_NE(help.find("--json"), std::string::npos);
 }
 
+TEST(FlagsTest, AFlagWithoutHelpIsAcceptedButNotListed) {
+  const std::vector<FlagSpec> specs = {{"json", false, "machine output"}, {"test-only", false, ""}};
+  EXPECT_TRUE(ParseFlags({"--test-only"}, specs).value().Has("test-only"));
+  EXPECT_EQ(FlagsHelp(specs).find("test-only"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace vigil

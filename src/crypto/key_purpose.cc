@@ -12,6 +12,7 @@ std::string_view Label(KeyPurpose purpose) {
     case KeyPurpose::kAccountAuth: return "vigil/v1/account-auth";
     case KeyPurpose::kAccountKek: return "vigil/v1/account-kek";
     case KeyPurpose::kRecoveryKek: return "vigil/v1/recovery-kek";
+    case KeyPurpose::kRecoveryAuth: return "vigil/v1/recovery-auth";
     case KeyPurpose::kKeyringWrap: return "vigil/v1/keyring-wrap";
     case KeyPurpose::kPairingId: return "vigil/v1/pairing-id";
     case KeyPurpose::kPairingMac: return "vigil/v1/pairing-mac";
@@ -24,6 +25,7 @@ std::string_view Label(EnvelopePurpose purpose) {
   switch (purpose) {
     case EnvelopePurpose::kClipKey: return "vigil/v1/clip-key-envelope";
     case EnvelopePurpose::kHouseholdKey: return "vigil/v1/household-key-envelope";
+    case EnvelopePurpose::kCameraName: return "vigil/v1/camera-name";
   }
   return {};
 }

@@ -517,7 +517,15 @@ class Session final : public Connection,
       auto [hec, header_bytes] = co_await http::async_read_header(*stream_, buffer_, parser, kTok);
       core_.bytes_in->Increment(header_bytes);
       if (hec) {
-        if (IsHttpProtocolError(hec)) {
+        if (hec == http::error::header_limit) {
+          // RFC 6585 §5: say which limit, not just "malformed".
+          entry.method = "-";
+          entry.path = "-";
+          co_await RespondAndClose(JsonError(431, "resource_exhausted",
+                                             "request line and headers over " +
+                                                 std::to_string(kHeaderLimitBytes) + " bytes"),
+                                   11, entry, started);
+        } else if (IsHttpProtocolError(hec)) {
           entry.method = "-";
           entry.path = "-";
           co_await RespondAndClose(

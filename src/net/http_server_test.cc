@@ -120,6 +120,22 @@ TEST(HttpServerTest, OversizedBodyGets413AndOthersAreStillServed) {
   EXPECT_EQ(big->body, std::to_string(3 << 20));
 }
 
+TEST(HttpServerTest, OversizedHeaderGets431JsonAndOthersAreStillServed) {
+  RunningServer server(MakeServer(PlainOptions()));
+  RawSocket line(server->port());
+  line.Send("GET /" + std::string(20000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string reply = line.ReadAll(2s);
+  EXPECT_THAT(reply, HasSubstr("HTTP/1.1 431"));
+  EXPECT_THAT(reply, HasSubstr(R"({"error":{"code":"resource_exhausted")"));
+  RawSocket header(server->port());
+  header.Send("GET /echo HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'b') + "\r\n\r\n");
+  EXPECT_THAT(header.ReadAll(2s), HasSubstr("HTTP/1.1 431"));
+  auto client = MakeClient(*server);
+  auto ok = client->Request("GET", "/still-here");
+  ASSERT_TRUE(ok.has_value()) << ok.error().ToString();
+  EXPECT_EQ(ok->status, 200u);
+}
+
 TEST(HttpServerTest, MalformedRequestGets400Json) {
   RunningServer server(MakeServer(PlainOptions()));
   RawSocket raw(server->port());

@@ -163,6 +163,14 @@ Result<KeyEncryptionKey> DeriveRecoveryKey(const RecoveryCode& code, ByteSpan ac
   return AccountKeyFactory::Kek(std::move(kek), KeyEncryptionKey::Kind::kRecovery);
 }
 
+Result<RecoveryKeys> DeriveRecoveryKeys(const RecoveryCode& code, ByteSpan recovery_salt,
+                                        std::string_view email) {
+  VIGIL_TRY(kek, DeriveRecoveryKey(code, recovery_salt, email));
+  VIGIL_TRY(auth, crypto::DeriveKey(code.secret(), recovery_salt, crypto::KeyPurpose::kRecoveryAuth,
+                                    AsBytes(email), kAuthKeyBytes));
+  return RecoveryKeys{AccountKeyFactory::Auth(std::move(auth)), std::move(kek)};
+}
+
 namespace internal {
 
 Result<AccountKeys> DeriveAccountKeysFromPasswordKey(const SecretBytes& pw_key,

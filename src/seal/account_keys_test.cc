@@ -182,5 +182,25 @@ TEST(DeriveRecoveryKeyTest, IsBoundToCodeSaltAndEmail) {
             ErrorCode::kInvalidArgument);
 }
 
+TEST(DeriveRecoveryKeysTest, GivesTheKekAndASeparateProof) {
+  const RecoveryCode code = RecoveryCode::Generate();
+  const Bytes salt = NewAccountSalt();
+  auto keys = DeriveRecoveryKeys(code, salt, kEmail);
+  ASSERT_TRUE(keys.has_value());
+  EXPECT_TRUE(keys->kek.secret() == DeriveRecoveryKey(code, salt, kEmail)->secret());
+  auto expected = crypto::DeriveKey(code.secret(), salt, crypto::KeyPurpose::kRecoveryAuth,
+                                    AsBytes(kEmail), 32);
+  const Bytes proof = keys->auth_key.ProofBytes();
+  EXPECT_EQ(proof.size(), 32u);
+  EXPECT_TRUE(*expected == SecretBytes(proof, InsecureSecretAccess::Get()));
+  // The proof the server sees is not the key that opens the keyring.
+  EXPECT_FALSE(keys->kek.secret() == SecretBytes(proof, InsecureSecretAccess::Get()));
+  EXPECT_NE(DeriveRecoveryKeys(code, NewAccountSalt(), kEmail)->auth_key.ProofBytes(), proof);
+  EXPECT_NE(DeriveRecoveryKeys(RecoveryCode::Generate(), salt, kEmail)->auth_key.ProofBytes(),
+            proof);
+  EXPECT_NE(DeriveRecoveryKeys(code, salt, "bob@example.org")->auth_key.ProofBytes(), proof);
+  EXPECT_EQ(DeriveRecoveryKeys(code, salt, "").error().code, ErrorCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace vigil::seal

@@ -14,7 +14,9 @@
 #include "vigil/crypto/key_purpose.h"
 #include "vigil/crypto/signing.h"
 #include "vigil/seal/account_keys.h"
+#include "vigil/seal/camera_name.h"
 #include "vigil/seal/household_envelope.h"
+#include "vigil/seal/key_chain.h"
 #include "vigil/seal/key_envelope.h"
 #include "vigil/seal/keyring.h"
 #include "vigil/seal/pairing.h"
@@ -416,7 +418,9 @@ Result<ordered_json> MakeKeyringVectors() {
   VIGIL_TRY(pw_key, crypto::Argon2id(SecretBytes(AsBytes(password), InsecureSecretAccess::Get()),
                                      salt, cost, 32));
   VIGIL_TRY(keys, internal::DeriveAccountKeysFromPasswordKey(pw_key, ask, salt, email));
-  VIGIL_TRY(recovery_kek, DeriveRecoveryKey(recovery, salt, email));
+  const Bytes recovery_salt = Fixed("vigil keyring vector recovery salt", kAccountSaltBytes);
+  VIGIL_TRY(recovery_keys, DeriveRecoveryKeys(recovery, recovery_salt, email));
+  const KeyEncryptionKey& recovery_kek = recovery_keys.kek;
 
   ordered_json out;
   out["format"] = "docs/formats/keyring.md";
@@ -433,7 +437,9 @@ Result<ordered_json> MakeKeyringVectors() {
   account["kek"] = RevealHex(keys.kek.secret());
   account["recovery_code"] = RevealHex(recovery.secret());
   account["recovery_code_text"] = recovery.Encode(InsecureSecretAccess::Get());
+  account["recovery_salt"] = HexEncode(recovery_salt);
   account["recovery_kek"] = RevealHex(recovery_kek.secret());
+  account["recovery_auth_key"] = HexEncode(recovery_keys.auth_key.ProofBytes());
   out["account"] = std::move(account);
 
   // Human forms that must be refused: one substitution, one transposition,
@@ -488,7 +494,8 @@ Result<ordered_json> MakeKeyringVectors() {
   const std::string account_id = "acct-0001";
   ordered_json wraps = ordered_json::array();
   Bytes reference;
-  for (const KeyEncryptionKey* kek : {&keys.kek, &recovery_kek}) {
+  for (const KeyEncryptionKey* kek :
+       {static_cast<const KeyEncryptionKey*>(&keys.kek), &recovery_kek}) {
     const std::string kind = KindName(kek->kind());
     const Bytes wsalt = Fixed("keyring wrap salt " + kind, internal::kKeyringWrapSaltBytes);
     const Bytes nonce = Fixed("keyring wrap nonce " + kind, internal::kKeyringWrapNonceBytes);
@@ -669,6 +676,203 @@ Result<ordered_json> MakePairingVectors() {
       "claim made for another camera key",
       MakePairingClaim(secret, owner, household.public_key(), epoch, mallory.verify_key())));
   out["negative_claims"] = std::move(bad_claims);
+  return out;
+}
+
+Result<ordered_json> MakeKeyChainVectors() {
+  const std::string account_id = "acct-0001";
+  VIGIL_TRY(account,
+            crypto::SigningKey::FromSeed(FixedSecret("vigil key chain vector account", 32)));
+  VIGIL_TRY(intruder,
+            crypto::SigningKey::FromSeed(FixedSecret("vigil key chain vector intruder", 32)));
+  auto device = [](const std::string& id) -> Result<KeyChainDevice> {
+    VIGIL_TRY(box, DevicePrivateKey::FromSecret(FixedSecret("key chain box " + id, 32)));
+    VIGIL_TRY(sign, crypto::SigningKey::FromSeed(FixedSecret("key chain sign " + id, 32)));
+    return KeyChainDevice{id, box.public_key(), sign.verify_key()};
+  };
+  VIGIL_TRY(laptop, device("dev-laptop"));
+  VIGIL_TRY(phone, device("dev-phone"));
+  VIGIL_TRY(tablet, device("dev-tablet"));
+  VIGIL_TRY(intruder_device, device("dev-intruder"));
+
+  std::vector<SignedKeyChainVersion> chain;
+  VIGIL_TRY(v1, SignKeyChainVersion({account_id, 1, {}, account.verify_key(), {laptop}}, account));
+  chain.push_back(v1);
+  for (const KeyChainDevice* d : {&phone, &tablet}) {
+    VIGIL_TRY(verified, VerifyKeyChain(account_id, chain, {}));
+    VIGIL_TRY(next, SignKeyChainVersion(NextKeyChainPayload(verified, *d), account));
+    chain.push_back(std::move(next));
+  }
+  ordered_json out;
+  out["format"] = "docs/formats/key-chain.md";
+  out["account_id"] = account_id;
+  out["account_signing_seed"] = RevealHex(account.seed());
+  out["account_public_key"] = HexEncode(account.verify_key().bytes());
+  ordered_json versions = ordered_json::array();
+  for (const SignedKeyChainVersion& v : chain) {
+    VIGIL_TRY(payload, DecodeKeyChainPayload(v.payload));
+    ordered_json j;
+    j["version"] = payload.version;
+    j["previous_hash"] = HexEncode(payload.previous_hash);
+    j["account_public_key"] = HexEncode(payload.account_key.bytes());
+    ordered_json devices = ordered_json::array();
+    for (const KeyChainDevice& d : payload.devices) {
+      devices.push_back({{"device_id", d.device_id},
+                         {"box_public_key", HexEncode(d.box_key.bytes())},
+                         {"sign_public_key", HexEncode(d.sign_key.bytes())}});
+    }
+    j["devices"] = std::move(devices);
+    j["payload"] = HexEncode(v.payload);
+    j["signature"] = HexEncode(v.signature);
+    j["hash"] = HexEncode(KeyChainVersionHash(v));
+    versions.push_back(std::move(j));
+  }
+  out["versions"] = std::move(versions);
+
+  // Each negative is a whole chain (oldest first) and a pin; verifying it must fail.
+  auto as_json = [](const std::vector<SignedKeyChainVersion>& c) {
+    ordered_json list = ordered_json::array();
+    for (const SignedKeyChainVersion& v : c) {
+      list.push_back({{"payload", HexEncode(v.payload)}, {"signature", HexEncode(v.signature)}});
+    }
+    return list;
+  };
+  ordered_json negatives = ordered_json::array();
+  auto negative = [&](std::string name, const std::vector<SignedKeyChainVersion>& c,
+                      std::uint64_t pin_version, const crypto::Sha256Digest& pin_hash) {
+    ordered_json n;
+    n["name"] = std::move(name);
+    n["pin_version"] = pin_version;
+    n["pin_hash"] = HexEncode(pin_hash);
+    n["chain"] = as_json(c);
+    negatives.push_back(std::move(n));
+  };
+  const crypto::Sha256Digest zeros{};
+  {
+    auto c = chain;
+    c[1].payload[c[1].payload.size() - 1] ^= 0x01;
+    negative("flipped bit in version 2's payload", c, 0, zeros);
+  }
+  {
+    auto c = chain;
+    c[0].signature[0] ^= 0x01;
+    negative("flipped bit in version 1's signature", c, 0, zeros);
+  }
+  negative("gap: version 2 missing", {chain[0], chain[2]}, 0, zeros);
+  negative("reordered: 1, 3, 2", {chain[0], chain[2], chain[1]}, 0, zeros);
+  negative("no version 1", {chain[1], chain[2]}, 0, zeros);
+  negative("empty chain", {}, 0, zeros);
+  negative("rolled back below the pin", {chain[0], chain[1]}, 3, KeyChainVersionHash(chain[2]));
+  {
+    VIGIL_TRY(verified, VerifyKeyChain(account_id, std::span(chain).first(2), {}));
+    VIGIL_TRY(forged,
+              SignKeyChainVersion(NextKeyChainPayload(verified, intruder_device), intruder));
+    negative("version 3 signed by another key", {chain[0], chain[1], forged}, 0, zeros);
+    VIGIL_TRY(fork, SignKeyChainVersion(NextKeyChainPayload(verified, intruder_device), account));
+    negative("fork: another validly signed version 3 than the pinned one",
+             {chain[0], chain[1], fork}, 3, KeyChainVersionHash(chain[2]));
+  }
+  {
+    VIGIL_TRY(other,
+              SignKeyChainVersion({"acct-0002", 1, {}, account.verify_key(), {laptop}}, account));
+    negative("version 1 of another account", {other}, 0, zeros);
+  }
+  {
+    VIGIL_TRY(payload, DecodeKeyChainPayload(chain[1].payload));
+    payload.previous_hash[0] ^= 0x01;
+    VIGIL_TRY(relinked, SignKeyChainVersion(payload, account));
+    negative("version 2 names a wrong previous hash", {chain[0], relinked, chain[2]}, 0, zeros);
+  }
+  {
+    // Not canonical: devices out of order (re-signed, so only the decoder catches it).
+    Bytes payload = chain[1].payload;
+    const std::size_t record = 2 + std::string("dev-laptop").size() + 64;
+    const std::size_t first = payload.size() - record - (2 + std::string("dev-phone").size() + 64);
+    Bytes swapped(payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(first));
+    Bytes laptop_rec(payload.begin() + static_cast<std::ptrdiff_t>(first),
+                     payload.begin() + static_cast<std::ptrdiff_t>(first + record));
+    Bytes phone_rec(payload.begin() + static_cast<std::ptrdiff_t>(first + record), payload.end());
+    Append(swapped, phone_rec);
+    Append(swapped, laptop_rec);
+    SignedKeyChainVersion unsorted{swapped,
+                                   account.Sign(crypto::SignaturePurpose::kKeyChain, swapped)};
+    negative("devices not sorted by id", {chain[0], unsorted}, 0, zeros);
+  }
+  out["negative"] = std::move(negatives);
+  return out;
+}
+
+Result<ordered_json> MakeCameraNameVectors() {
+  VIGIL_TRY(household,
+            HouseholdPrivateKey::FromSecret(FixedSecret("vigil camera name vector household", 32)));
+  struct Case {
+    std::string label;
+    std::string name;
+    CameraNameBinding binding;
+  };
+  const std::vector<Case> cases = {
+      {"short name", "Porch", {"hh-0001", "cam-0001"}},
+      {"longest name, UTF-8", std::string(41, 'x') + "\xc3\xa9\xc3\xa9", {"hh-0001", "cam-0002"}},
+  };
+  ordered_json out;
+  out["format"] = "docs/formats/hpke-envelope.md";
+  out["recipient_private_key"] = RevealHex(household.secret());
+  out["recipient_public_key"] = HexEncode(household.public_key().bytes());
+  auto fields = [](const CameraNameBinding& b) {
+    ordered_json v;
+    v["household_id"] = HexEncode(AsBytes(b.household_id));
+    v["camera_id"] = HexEncode(AsBytes(b.camera_id));
+    return v;
+  };
+  ordered_json positives = ordered_json::array();
+  Bytes reference;
+  for (const Case& c : cases) {
+    const SecretBytes ephemeral = FixedSecret("camera name ephemeral " + c.label, 32);
+    VIGIL_TRY(sealed, internal::SealCameraNameForVectors(c.name, household.public_key(), c.binding,
+                                                         &ephemeral));
+    VIGIL_TRY(info, internal::CameraNameInfo(c.binding, household.public_key().KeyId()));
+    ordered_json v;
+    v["name"] = c.label;
+    v.update(fields(c.binding));
+    v["camera_name"] = HexEncode(AsBytes(c.name));
+    v["ephemeral_private_key"] = RevealHex(ephemeral);
+    v["info"] = HexEncode(info);
+    v["sealed"] = HexEncode(sealed);
+    positives.push_back(std::move(v));
+    if (reference.empty()) reference = sealed;
+  }
+  out["vectors"] = std::move(positives);
+  const CameraNameBinding binding = cases[0].binding;
+  ordered_json negatives = ordered_json::array();
+  auto negative = [&](std::string name, const Bytes& sealed, const CameraNameBinding& b) {
+    ordered_json n;
+    n["name"] = std::move(name);
+    n.update(fields(b));
+    n["sealed"] = HexEncode(sealed);
+    negatives.push_back(std::move(n));
+  };
+  auto flipped = [&](std::size_t offset) {
+    Bytes b = reference;
+    b[offset] ^= 0x01;
+    return b;
+  };
+  negative("other household id", reference, {"hh-0002", "cam-0001"});
+  negative("other camera id", reference, {"hh-0001", "cam-0002"});
+  negative("flipped bit in version", flipped(0), binding);
+  negative("flipped bit in purpose", flipped(1), binding);
+  negative("flipped bit in enc", flipped(10), binding);
+  negative("flipped bit in ciphertext", flipped(40), binding);
+  negative("flipped bit in tag", flipped(95), binding);
+  negative("truncated", Bytes(reference.begin(), reference.end() - 1), binding);
+  Bytes longer = reference;
+  longer.push_back(0);
+  negative("one byte appended", longer, binding);
+  VIGIL_TRY(stranger, HouseholdPrivateKey::FromSecret(FixedSecret("another household", 32)));
+  const SecretBytes ephemeral = FixedSecret("camera name ephemeral stranger", 32);
+  VIGIL_TRY(to_stranger, internal::SealCameraNameForVectors("Porch", stranger.public_key(), binding,
+                                                            &ephemeral));
+  negative("sealed to another household key", to_stranger, binding);
+  out["negative"] = std::move(negatives);
   return out;
 }
 

@@ -19,5 +19,7 @@ Result<nlohmann::ordered_json> MakeEnvelopeVectors();
 Result<nlohmann::ordered_json> MakeHouseholdEnvelopeVectors();
 Result<nlohmann::ordered_json> MakeKeyringVectors();
 Result<nlohmann::ordered_json> MakePairingVectors();
+Result<nlohmann::ordered_json> MakeKeyChainVectors();
+Result<nlohmann::ordered_json> MakeCameraNameVectors();
 
 }  // namespace vigil::seal

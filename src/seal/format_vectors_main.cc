@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
       {"household-envelope.json", vigil::seal::MakeHouseholdEnvelopeVectors},
       {"keyring.json", vigil::seal::MakeKeyringVectors},
       {"pairing.json", vigil::seal::MakePairingVectors},
+      {"key-chain.json", vigil::seal::MakeKeyChainVectors},
+      {"camera-name.json", vigil::seal::MakeCameraNameVectors},
   };
   for (const auto& [name, make] : files) {
     auto json = make();

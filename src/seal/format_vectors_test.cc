@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 
 #include "vigil/seal/account_keys.h"
+#include "vigil/seal/camera_name.h"
 #include "vigil/seal/household_envelope.h"
+#include "vigil/seal/key_chain.h"
 #include "vigil/seal/key_envelope.h"
 #include "vigil/seal/keyring.h"
 #include "vigil/seal/pairing.h"
@@ -159,10 +161,12 @@ TEST(FormatVectorsTest, KeyringVectorsDeriveUnwrapAndNegativesFail) {
   EXPECT_EQ(HexEncode(keys->kek.secret().Reveal(InsecureSecretAccess::Get())), a["kek"]);
   auto recovery = RecoveryCode::Decode(a["recovery_code_text"].get<std::string>());
   ASSERT_TRUE(recovery.has_value());
-  auto recovery_kek =
-      DeriveRecoveryKey(*recovery, Hex(a["account_salt"]), ToString(Hex(a["email"])));
-  EXPECT_EQ(HexEncode(recovery_kek->secret().Reveal(InsecureSecretAccess::Get())),
+  auto recovery_keys =
+      DeriveRecoveryKeys(*recovery, Hex(a["recovery_salt"]), ToString(Hex(a["email"])));
+  ASSERT_TRUE(recovery_keys.has_value());
+  EXPECT_EQ(HexEncode(recovery_keys->kek.secret().Reveal(InsecureSecretAccess::Get())),
             a["recovery_kek"]);
+  EXPECT_EQ(HexEncode(recovery_keys->auth_key.ProofBytes()), a["recovery_auth_key"]);
   for (const auto& text : file["invalid_texts"]) {
     EXPECT_FALSE(AccountSecretKey::Decode(text.get<std::string>()).has_value()) << text;
     EXPECT_FALSE(RecoveryCode::Decode(text.get<std::string>()).has_value()) << text;
@@ -225,6 +229,65 @@ TEST(FormatVectorsTest, PairingVectorsVerifyAndNegativesFail) {
     auto r = VerifyPairingClaim(code->secret, camera, c);
     ASSERT_FALSE(r.has_value()) << n["name"];
     EXPECT_EQ(r.error().message, "verification failed");
+  }
+}
+
+TEST(FormatVectorsTest, CheckedInKeyChainVectorsMatchTheCodeAndVerify) {
+  auto made = MakeKeyChainVectors();
+  ASSERT_TRUE(made.has_value()) << made.error().ToString();
+  const auto file = Load("key-chain.json");
+  EXPECT_EQ(*made, file);
+  auto version_of = [](const nlohmann::ordered_json& v) {
+    SignedKeyChainVersion out;
+    out.payload = Hex(v["payload"]);
+    const Bytes sig = Hex(v["signature"]);
+    std::copy(sig.begin(), sig.end(), out.signature.begin());
+    return out;
+  };
+  std::vector<SignedKeyChainVersion> chain;
+  for (const auto& v : file["versions"]) chain.push_back(version_of(v));
+  const std::string account = file["account_id"].get<std::string>();
+  auto verified = VerifyKeyChain(account, chain, {});
+  ASSERT_TRUE(verified.has_value()) << verified.error().ToString();
+  EXPECT_EQ(HexEncode(verified->pin.hash), file["versions"][2]["hash"]);
+  int negatives = 0;
+  for (const auto& n : file["negative"]) {
+    std::vector<SignedKeyChainVersion> bad;
+    for (const auto& v : n["chain"]) bad.push_back(version_of(v));
+    KeyChainPin pin{n["pin_version"].get<std::uint64_t>(), {}};
+    const Bytes hash = Hex(n["pin_hash"]);
+    std::copy(hash.begin(), hash.end(), pin.hash.begin());
+    auto r = VerifyKeyChain(account, bad, pin);
+    ASSERT_FALSE(r.has_value()) << n["name"];
+    EXPECT_EQ(r.error().code, ErrorCode::kDataLoss) << n["name"];
+    ++negatives;
+  }
+  EXPECT_GE(negatives, 10);
+}
+
+TEST(FormatVectorsTest, CheckedInCameraNameVectorsMatchTheCodeAndOpen) {
+  auto made = MakeCameraNameVectors();
+  ASSERT_TRUE(made.has_value()) << made.error().ToString();
+  const auto file = Load("camera-name.json");
+  EXPECT_EQ(*made, file);
+  auto key = HouseholdPrivateKey::FromSecret(
+      SecretBytes(Hex(file["recipient_private_key"]), InsecureSecretAccess::Get()));
+  ASSERT_TRUE(key.has_value());
+  auto binding = [](const nlohmann::ordered_json& v) {
+    const Bytes hh = Hex(v["household_id"]);
+    const Bytes cam = Hex(v["camera_id"]);
+    return CameraNameBinding{std::string(hh.begin(), hh.end()),
+                             std::string(cam.begin(), cam.end())};
+  };
+  for (const auto& v : file["vectors"]) {
+    auto name = OpenCameraName(Hex(v["sealed"]), *key, binding(v));
+    ASSERT_TRUE(name.has_value()) << v["name"];
+    EXPECT_EQ(HexEncode(AsBytes(*name)), v["camera_name"]);
+  }
+  for (const auto& n : file["negative"]) {
+    auto r = OpenCameraName(Hex(n["sealed"]), *key, binding(n));
+    ASSERT_FALSE(r.has_value()) << n["name"];
+    EXPECT_EQ(r.error().message, "decryption failed");
   }
 }
 

@@ -100,6 +100,14 @@ Result<store::SessionRecord> Api::Impl::NewSession(const std::string& account_id
   return session;
 }
 
+Result<store::HouseholdRecord> Api::Impl::OwnerHousehold(const OwnerCaller& owner) {
+  VIGIL_TRY(households, services.metadata.ListHouseholdsByOwner(owner.session.account_id));
+  if (households.empty()) {
+    return Fail(ErrorCode::kNotFound, "this account has no household yet");
+  }
+  return households.front();
+}
+
 Api::Impl::Reply Api::Impl::Dispatch(const Route& route, const Authenticated& caller,
                                      const net::HttpRequest& request, const net::PeerInfo& peer) {
   if (route.id == RouteId::kHealth) return JsonOk({{"ok", true}});
@@ -135,6 +143,7 @@ Api::Impl::Reply Api::Impl::Dispatch(const Route& route, const Authenticated& ca
     case RouteId::kAppendKeyChain: return AppendKeyChain(call);
     case RouteId::kCreateHousehold: return CreateHousehold(call);
     case RouteId::kGetHousehold: return GetHousehold(call);
+    case RouteId::kPutHouseholdEnvelopes: return PutHouseholdEnvelopes(call);
     case RouteId::kCreatePairingOffer: return CreatePairingOffer(call);
     case RouteId::kGetPairingClaim: return GetPairingClaim(call);
     case RouteId::kGetPairingOffer: return GetPairingOffer(call);
@@ -186,6 +195,8 @@ net::RouteLimits Api::LimitsFor(const net::HttpRequest& header) const {
   }
   return limits;
 }
+
+Result<SweepReport> Api::Sweep() { return impl_->Sweep(); }
 
 Result<std::string> Api::AuthorizeWebSocket(const net::HttpRequest& request,
                                             const net::PeerInfo& /*peer*/) {

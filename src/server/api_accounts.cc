@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Accounts, login, sessions and the second factor (docs/design/002-vigild.md
 // §Keys, §Sessions).
+#include <optional>
 #include <string>
 
 #include "internal/api_impl.h"
@@ -15,7 +16,6 @@ namespace {
 
 using crypto::InsecureSecretAccess;
 using internal::JsonOk;
-using internal::OwnerCaller;
 using internal::kAuthKeyBytes;
 using internal::kMaxKeyringBytes;
 using internal::RequireEmail;
@@ -25,6 +25,9 @@ using internal::Unauthenticated;
 // The same words for a wrong password and an unknown email, so the answer
 // does not reveal which emails have accounts.
 constexpr std::string_view kLoginRefused = "wrong email or password";
+// Likewise for a wrong recovery code, an unknown email and an account made
+// before the server could check recovery codes (no verifier).
+constexpr std::string_view kRecoveryRefused = "wrong email or recovery code";
 
 }  // namespace
 
@@ -44,9 +47,21 @@ Api::Impl::Reply Api::Impl::CreateAccount(const Json& body, const net::PeerInfo&
   VIGIL_TRY(auth_key, wire::RequireBytes(body, "auth_key", kAuthKeyBytes, kAuthKeyBytes));
   VIGIL_TRY(keyring, wire::RequireBytes(body, "wrapped_keyring", 1, kMaxKeyringBytes));
   VIGIL_TRY(recovery, wire::RequireBytes(body, "recovery_wrapped_keyring", 1, kMaxKeyringBytes));
-  store::AccountRecord account{account_id,     email,           salt,
-                               cost.time_cost, cost.memory_kib, Verifier(auth_key),
-                               keyring,        recovery,        services.clock.NowUnixSeconds()};
+  VIGIL_TRY(recovery_salt, wire::RequireBytes(body, "recovery_salt", store::kAccountSaltBytes,
+                                              store::kAccountSaltBytes));
+  VIGIL_TRY(recovery_auth_key,
+            wire::RequireBytes(body, "recovery_auth_key", kAuthKeyBytes, kAuthKeyBytes));
+  store::AccountRecord account{account_id,
+                               email,
+                               salt,
+                               cost.time_cost,
+                               cost.memory_kib,
+                               Verifier(auth_key),
+                               keyring,
+                               recovery,
+                               services.clock.NowUnixSeconds(),
+                               recovery_salt,
+                               Verifier(recovery_auth_key)};
   auto created = services.metadata.CreateAccount(account, AuditBy(account_id, peer.address));
   if (!created) {
     if (created.error().code == ErrorCode::kAlreadyExists) {
@@ -260,8 +275,15 @@ Api::Impl::Reply Api::Impl::ChangePassword(const OwnerCaller& owner, const Json&
   if (!cost_ok) return Fail(ErrorCode::kInvalidArgument, cost_ok.error().message);
   VIGIL_TRY(new_auth_key, wire::RequireBytes(body, "new_auth_key", kAuthKeyBytes, kAuthKeyBytes));
   VIGIL_TRY(keyring, wire::RequireBytes(body, "new_wrapped_keyring", 1, kMaxKeyringBytes));
-  store::CredentialUpdate update{account.account_id,     salt,    cost.time_cost, cost.memory_kib,
-                                 Verifier(new_auth_key), keyring, std::nullopt};
+  store::CredentialUpdate update{account.account_id,
+                                 salt,
+                                 cost.time_cost,
+                                 cost.memory_kib,
+                                 Verifier(new_auth_key),
+                                 keyring,
+                                 std::nullopt,
+                                 std::nullopt,
+                                 std::nullopt};
   // One transaction: new credentials, every other session deleted.
   VIGIL_TRY(ended, services.metadata.UpdateCredentials(update, owner.session.session_hash,
                                                        AuditBy(account.account_id, peer.address)));
@@ -286,12 +308,111 @@ Api::Impl::Reply Api::Impl::DeleteAccount(const OwnerCaller& owner, const Json& 
   return JsonOk({{"deleted", true}, {"blobs_deleted", blobs_deleted}});
 }
 
-Api::Impl::Reply Api::Impl::RecoverySalt(const Call& /*call*/) {
-  return Fail(ErrorCode::kUnimplemented, "RecoverySalt is not implemented yet");
+// The recovery code's salt, like LoginSalt: a stable fake one (another
+// domain than the fake login salt, as a real account's two salts differ too)
+// for an unknown email or an account without a recovery verifier.
+Api::Impl::Reply Api::Impl::RecoverySalt(const Call& call) {
+  VIGIL_TRY(email, RequireEmail(call.body));
+  const Bytes fake = FakeRecoverySalt(email);
+  auto account = services.metadata.GetAccountByEmail(email);
+  if (!account && account.error().code != ErrorCode::kNotFound) return Fail(account.error());
+  const bool real = account.has_value() && account->recovery_salt.has_value();
+  return JsonOk({{"recovery_salt", wire::BytesField(real ? *account->recovery_salt : fake)}});
 }
 
-Api::Impl::Reply Api::Impl::Recover(const Call& /*call*/) {
-  return Fail(ErrorCode::kUnimplemented, "Recover is not implemented yet");
+Bytes Api::Impl::FakeRecoverySalt(std::string_view email) const {
+  Bytes input(AsBytes("fake-recovery-salt").begin(), AsBytes("fake-recovery-salt").end());
+  input.push_back(0);
+  Append(input, AsBytes(email));
+  const auto mac = crypto::HmacSha256(services.server_secret, input);
+  return Bytes(mac.begin(), mac.begin() + store::kAccountSaltBytes);
+}
+
+// Recovery stands in for the password *and* the second factor (002-vigild.md
+// §Recovery): the 160-bit code is the proof. Without `new_*` fields it
+// returns the recovery-wrapped keyring; with them it replaces every
+// credential, ends every session and opens a new one.
+Api::Impl::Reply Api::Impl::Recover(const Call& call) {
+  const Json& body = call.body;
+  VIGIL_TRY(email, RequireEmail(body));
+  VIGIL_TRY(proof, wire::RequireBytes(body, "recovery_auth_key", kAuthKeyBytes, kAuthKeyBytes));
+  bool reset = body.contains("device_id");
+  for (const auto& item : body.items()) reset = reset || item.key().rfind("new_", 0) == 0;
+  // Every field is checked before the code is: bad input costs no attempt.
+  std::optional<RecoveryReset> fresh;
+  if (reset) {
+    VIGIL_TRY(parsed, ParseRecoveryReset(body));
+    fresh = std::move(parsed);
+  }
+  auto throttled = throttle.Check(email, call.peer.address);
+  if (!throttled) return Fail(throttled.error());
+  auto account = services.metadata.GetAccountByEmail(email);
+  if (!account && account.error().code != ErrorCode::kNotFound) return Fail(account.error());
+  // Always compute the verifier, so an unknown email costs the same.
+  const Bytes verifier = Verifier(proof);
+  const bool ok = account.has_value() && account->recovery_verifier.has_value() &&
+                  crypto::ConstantTimeEquals(verifier, *account->recovery_verifier);
+  if (!ok) {
+    throttle.RecordFailure(email, call.peer.address);
+    return Fail(Unauthenticated(kRecoveryRefused));
+  }
+  throttle.RecordSuccess(email);
+  if (!fresh) {
+    return JsonOk(
+        {{"account_id", account->account_id},
+         {"recovery_wrapped_keyring", wire::BytesField(account->recovery_wrapped_keyring)}});
+  }
+  const Bytes new_recovery_verifier = Verifier(fresh->recovery_auth_key);
+  if (crypto::ConstantTimeEquals(new_recovery_verifier, *account->recovery_verifier)) {
+    return Fail(ErrorCode::kInvalidArgument, "a recovery must set a new recovery code");
+  }
+  store::CredentialUpdate update{account->account_id,
+                                 fresh->account_salt,
+                                 fresh->cost.time_cost,
+                                 fresh->cost.memory_kib,
+                                 Verifier(fresh->auth_key),
+                                 fresh->wrapped_keyring,
+                                 fresh->recovery_wrapped_keyring,
+                                 fresh->recovery_salt,
+                                 new_recovery_verifier};
+  // One transaction: new password, new recovery code, no session left.
+  VIGIL_TRY(ended, services.metadata.UpdateCredentials(
+                       update, {}, AuditBy(account->account_id, call.peer.address)));
+  CloseSockets(ended);
+  std::string token;
+  VIGIL_TRY(session, NewSession(account->account_id, fresh->device_id, call.peer, token));
+  return JsonOk({{"account_id", account->account_id},
+                 {"session_token", token},
+                 {"session_id", store::SessionId(session.session_hash)},
+                 {"sessions_ended", ended.size()}});
+}
+
+Result<Api::Impl::RecoveryReset> Api::Impl::ParseRecoveryReset(const Json& body) {
+  RecoveryReset out;
+  VIGIL_TRY(device_id, RequireId(body, "device_id"));
+  VIGIL_TRY(salt, wire::RequireBytes(body, "new_account_salt", store::kAccountSaltBytes,
+                                     store::kAccountSaltBytes));
+  VIGIL_TRY(time_cost, wire::RequireUint(body, "new_argon2_time_cost", 1, UINT32_MAX));
+  VIGIL_TRY(memory_kib, wire::RequireUint(body, "new_argon2_memory_kib", 1, UINT32_MAX));
+  out.cost = {static_cast<std::uint32_t>(time_cost), static_cast<std::uint32_t>(memory_kib)};
+  auto cost_ok = crypto::CheckArgon2idCost(out.cost);
+  if (!cost_ok) return Fail(ErrorCode::kInvalidArgument, cost_ok.error().message);
+  VIGIL_TRY(auth_key, wire::RequireBytes(body, "new_auth_key", kAuthKeyBytes, kAuthKeyBytes));
+  VIGIL_TRY(keyring, wire::RequireBytes(body, "new_wrapped_keyring", 1, kMaxKeyringBytes));
+  VIGIL_TRY(recovery_keyring,
+            wire::RequireBytes(body, "new_recovery_wrapped_keyring", 1, kMaxKeyringBytes));
+  VIGIL_TRY(recovery_salt, wire::RequireBytes(body, "new_recovery_salt", store::kAccountSaltBytes,
+                                              store::kAccountSaltBytes));
+  VIGIL_TRY(recovery_auth_key,
+            wire::RequireBytes(body, "new_recovery_auth_key", kAuthKeyBytes, kAuthKeyBytes));
+  out.device_id = std::move(device_id);
+  out.account_salt = std::move(salt);
+  out.auth_key = std::move(auth_key);
+  out.wrapped_keyring = std::move(keyring);
+  out.recovery_wrapped_keyring = std::move(recovery_keyring);
+  out.recovery_salt = std::move(recovery_salt);
+  out.recovery_auth_key = std::move(recovery_auth_key);
+  return out;
 }
 
 }  // namespace vigil::server

@@ -43,6 +43,34 @@ class ApiAuthzTest : public ::testing::Test {
         {"cam_bob00000", "hh_bob000000", "front door", Bytes(32, 7),
          Bytes(cred.begin(), cred.end()), std::nullopt, clock_.NowUnixSeconds()},
         audit));
+    // Bob's committed clip (blob durable, row committed).
+    const Bytes clip_bytes(1000, 0x5a);
+    const auto clip_digest = crypto::Sha256(clip_bytes);
+    ASSERT_TRUE(metadata_->DeclareClip({"clip_bob00000", "hh_bob000000", "cam_bob00000", 29933861,
+                                        10, 1000, Bytes(clip_digest.begin(), clip_digest.end()), 1,
+                                        Bytes(124, 4), clock_.NowUnixSeconds(), std::nullopt}));
+    ASSERT_TRUE(blobs_->Append("clip_bob00000", 0, clip_bytes));
+    ASSERT_TRUE(blobs_->Commit("clip_bob00000", 1000, clip_digest));
+    ASSERT_TRUE(metadata_->MarkClipCommitted("clip_bob00000", audit));
+    // Alice has a household and a camera of her own.
+    const store::Audit alice_audit{clock_.NowUnixSeconds(), "acct_alice000", ""};
+    ASSERT_TRUE(metadata_->CreateHousehold(
+        {"hh_alice0000", "acct_alice000", 1, std::nullopt, clock_.NowUnixSeconds()}, alice_audit));
+    alice_camera_token_ = "camera-credential-token-of-alice";
+    const auto alice_cred = crypto::Sha256(AsBytes(alice_camera_token_));
+    ASSERT_TRUE(metadata_->CreateCamera(
+        {"cam_alice000", "hh_alice0000", "garden", Bytes(32, 8),
+         Bytes(alice_cred.begin(), alice_cred.end()), std::nullopt, clock_.NowUnixSeconds()},
+        alice_audit));
+    // A pairing offer Bob claimed (with a second camera).
+    ASSERT_TRUE(metadata_->CreatePairingOffer({"pair_bob0000", Bytes(32, 8), Bytes(32, 9),
+                                               Bytes(32, 10), "camera", clock_.NowUnixSeconds(),
+                                               clock_.NowUnixSeconds() + 600}));
+    const auto cred2 = crypto::Sha256(AsBytes(camera_token_ + "-2"));
+    ASSERT_TRUE(metadata_->ClaimPairing(
+        {"pair_bob0000", "hh_bob000000", "cam_bob00001", Bytes(cred2.begin(), cred2.end()),
+         Bytes(8, 1), "acct_bob00000", clock_.NowUnixSeconds()},
+        "sealed-name", audit));
     // A session of Alice's that is then revoked.
     revoked_token_ = Login("alice@example.com");
     bob_session_id_ = SessionIdOf(bob_);
@@ -70,7 +98,9 @@ class ApiAuthzTest : public ::testing::Test {
                        {"argon2_memory_kib", 65536},
                        {"auth_key", wire::BytesField(AuthKeyOf(email))},
                        {"wrapped_keyring", wire::BytesField(Bytes(80, 2))},
-                       {"recovery_wrapped_keyring", wire::BytesField(Bytes(80, 3))}};
+                       {"recovery_wrapped_keyring", wire::BytesField(Bytes(80, 3))},
+                       {"recovery_salt", wire::BytesField(Bytes(16, 4))},
+                       {"recovery_auth_key", wire::BytesField(Bytes(32, 5))}};
     auto r = Call("POST", "/v1/accounts", "", wire::Dump(body));
     EXPECT_EQ(r.status, 201u) << r.body;
     return wire::ParseObject(r.body).value()["session_token"].get<std::string>();
@@ -115,7 +145,7 @@ class ApiAuthzTest : public ::testing::Test {
   std::unique_ptr<store::SqliteMetadataStore> metadata_;
   std::unique_ptr<store::LocalBlobStore> blobs_;
   std::unique_ptr<Api> api_;
-  std::string alice_, bob_, camera_token_, revoked_token_, bob_session_id_;
+  std::string alice_, bob_, camera_token_, alice_camera_token_, revoked_token_, bob_session_id_;
 };
 
 TEST_F(ApiAuthzTest, EveryNonAnonymousRouteRefusesMissingWrongAndRevokedCredentials) {
@@ -144,12 +174,39 @@ TEST_F(ApiAuthzTest, AnotherHouseholdsIdsAreNeverServed) {
   for (const RouteSpec& spec : RouteTable()) {
     if (spec.caller != Caller::kOwner || spec.owned == Owned::kNothing) continue;
     const auto r = Call(std::string(spec.method), BobsTarget(spec), alice_, "{}");
-    EXPECT_TRUE(Refused(r.status) || r.status == 501)
+    EXPECT_TRUE(Refused(r.status))
         << spec.method << " " << spec.pattern << ": " << r.status << " " << r.body;
-    EXPECT_LT(r.status, 500u + (r.status == 501 ? 2u : 0u)) << spec.pattern;
   }
   // Bob's session still exists: Alice's attempt to revoke it did nothing.
   EXPECT_EQ(Call("GET", "/v1/sessions", bob_).status, 200u);
+  // Bob's clip too: Alice's DELETE did nothing, and Bob still reads it.
+  EXPECT_EQ(Call("GET", "/v1/clips/clip_bob00000", bob_).status, 200u);
+  EXPECT_EQ(Call("GET", "/v1/clips/clip_bob00000/data", bob_).body, std::string(1000, 0x5a));
+  // Alice's event list does not show it.
+  const auto events = Call("GET", "/v1/events", alice_);
+  ASSERT_EQ(events.status, 200u) << events.body;
+  EXPECT_EQ(events.body.find("clip_bob00000"), std::string::npos);
+  EXPECT_EQ(Call("GET", "/v1/events?camera=cam_bob00000", alice_).status, 404u);
+}
+
+TEST_F(ApiAuthzTest, ACameraWritesOnlyIntoItsOwnHousehold) {
+  // Alice's camera cannot append to Bob's clip, nor take over its id.
+  net::HttpRequest put;
+  put.method = "PUT";
+  put.target = "/v1/clips/clip_bob00000/data";
+  put.body = "xyz";
+  put.headers.Set("Authorization", "Bearer " + alice_camera_token_);
+  put.headers.Set("Content-Range", "bytes 0-2/1000");
+  EXPECT_EQ(api_->Handle(put, net::PeerInfo{"127.0.0.1", 1, true}).status, 404u);
+  const Json declare = {{"clip_id", "clip_bob00000"},
+                        {"start", "2026-11-30T10:00:00Z"},
+                        {"duration_s", 10},
+                        {"size_bytes", 1000},
+                        {"sha256", wire::BytesField(Bytes(32, 1))},
+                        {"sequence", 1},
+                        {"envelope", wire::BytesField(Bytes(124, 4))}};
+  EXPECT_EQ(Call("POST", "/v1/clips", alice_camera_token_, wire::Dump(declare)).status, 409u);
+  EXPECT_EQ(Call("GET", "/v1/clips/clip_bob00000/data", bob_).body, std::string(1000, 0x5a));
 }
 
 TEST_F(ApiAuthzTest, TheWebSocketAcceptsOnlyALiveOwnerSession) {

@@ -53,6 +53,41 @@ net::HttpResponse JsonOk(const wire::Json& body, unsigned status) {
   return net::HttpResponse::Json(status, wire::Dump(body));
 }
 
+Result<std::map<std::string, std::string>> ParseQuery(std::string_view query) {
+  std::map<std::string, std::string> out;
+  auto decode = [](std::string_view text) -> Result<std::string> {
+    std::string decoded;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '+') {
+        decoded.push_back(' ');
+      } else if (text[i] != '%') {
+        decoded.push_back(text[i]);
+      } else {
+        auto hex = i + 2 < text.size() ? HexDecode(text.substr(i + 1, 2))
+                                       : Result<Bytes>(Fail(ErrorCode::kInvalidArgument, "short"));
+        if (!hex) return Fail(ErrorCode::kInvalidArgument, "query: malformed %-escape");
+        decoded.push_back(static_cast<char>((*hex)[0]));
+        i += 2;
+      }
+    }
+    return decoded;
+  };
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    const std::size_t eq = pair.find('=');
+    VIGIL_TRY(key, decode(pair.substr(0, eq)));
+    VIGIL_TRY(value,
+              decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1)));
+    if (!out.emplace(std::move(key), std::move(value)).second) {
+      return Fail(ErrorCode::kInvalidArgument, "query: a parameter is repeated");
+    }
+  }
+  return out;
+}
+
 Error NotFoundError(std::string_view what) {
   return Error{ErrorCode::kNotFound, "no such " + std::string(what)};
 }

@@ -76,7 +76,9 @@ class ApiWebSocketTest : public ::testing::Test {
                               {"argon2_memory_kib", 65536},
                               {"auth_key", wire::BytesField(AuthKey(4))},
                               {"wrapped_keyring", wire::BytesField(Bytes(64, 2))},
-                              {"recovery_wrapped_keyring", wire::BytesField(Bytes(64, 3))}});
+                              {"recovery_wrapped_keyring", wire::BytesField(Bytes(64, 3))},
+                              {"recovery_salt", wire::BytesField(Bytes(16, 5))},
+                              {"recovery_auth_key", wire::BytesField(AuthKey(6))}});
     const Json second = Post("/v1/login", {{"email", "alice@example.com"},
                                            {"device_id", "dev_phone000"},
                                            {"auth_key", wire::BytesField(AuthKey(4))}});
@@ -137,6 +139,31 @@ TEST_F(ApiWebSocketTest, PasswordChangeClosesOtherSessionsSocketsWithinOneSecond
   EXPECT_EQ(own.error().code, ErrorCode::kDeadlineExceeded);
   // And the phone cannot come back with its old token.
   EXPECT_EQ(net::WebSocketClient::Connect(server_->url(), "/v1/ws", phone).has_value(), false);
+}
+
+TEST_F(ApiWebSocketTest, ARecoveryClosesEverySessionsSocketsWithinOneSecond) {
+  const auto [laptop, phone] = TwoSessions();
+  auto phone_ws = Connect(phone);
+  auto laptop_ws = Connect(laptop);
+  ASSERT_TRUE(phone_ws && laptop_ws);
+  const auto start = std::chrono::steady_clock::now();
+  const Json recovered =
+      Post("/v1/recovery", {{"email", "alice@example.com"},
+                            {"recovery_auth_key", wire::BytesField(AuthKey(6))},
+                            {"device_id", "dev_tablet00"},
+                            {"new_account_salt", wire::BytesField(Bytes(16, 9))},
+                            {"new_argon2_time_cost", 3},
+                            {"new_argon2_memory_kib", 65536},
+                            {"new_auth_key", wire::BytesField(AuthKey(7))},
+                            {"new_wrapped_keyring", wire::BytesField(Bytes(64, 8))},
+                            {"new_recovery_wrapped_keyring", wire::BytesField(Bytes(64, 9))},
+                            {"new_recovery_salt", wire::BytesField(Bytes(16, 10))},
+                            {"new_recovery_auth_key", wire::BytesField(AuthKey(11))}});
+  EXPECT_EQ(recovered["sessions_ended"], 2);
+  // No session is kept: both sockets close, the caller has none of its own.
+  EXPECT_LT(MillisUntilClosed(*phone_ws, start), 1000);
+  EXPECT_LT(MillisUntilClosed(*laptop_ws, start), 1000);
+  EXPECT_TRUE(Connect(recovered["session_token"].get<std::string>()));
 }
 
 TEST_F(ApiWebSocketTest, RevokingASessionClosesItsSocket) {

@@ -36,6 +36,7 @@ constexpr std::array kRoutes = {
     RouteSpec{"POST", "/v1/keychain", kAppendKeyChain, C::kOwner, O::kNothing},
     RouteSpec{"POST", "/v1/household", kCreateHousehold, C::kOwner, O::kNothing},
     RouteSpec{"GET", "/v1/household", kGetHousehold, C::kOwner, O::kNothing},
+    RouteSpec{"POST", "/v1/household/envelopes", kPutHouseholdEnvelopes, C::kOwner, O::kNothing},
     RouteSpec{"GET", "/v1/pairing/{id}", kGetPairingOffer, C::kOwner, O::kPairing},
     RouteSpec{"POST", "/v1/pairing/{id}/claim", kClaimPairingOffer, C::kOwner, O::kPairing},
     RouteSpec{"GET", "/v1/cameras", kListCameras, C::kOwner, O::kNothing},
@@ -129,6 +130,7 @@ std::string_view RouteName(RouteId id) {
     case kAppendKeyChain: return "append_key_chain";
     case kCreateHousehold: return "create_household";
     case kGetHousehold: return "get_household";
+    case kPutHouseholdEnvelopes: return "put_household_envelopes";
     case kGetPairingOffer: return "get_pairing_offer";
     case kClaimPairingOffer: return "claim_pairing_offer";
     case kListCameras: return "list_cameras";

@@ -89,7 +89,8 @@ Status ValidateBlobId(std::string_view id) {
   return OkStatus();
 }
 
-Result<std::unique_ptr<LocalBlobStore>> LocalBlobStore::Open(std::string root) {
+Result<std::unique_ptr<LocalBlobStore>> LocalBlobStore::Open(std::string root,
+                                                             Durability durability) {
   while (root.size() > 1 && root.back() == '/') root.pop_back();
   if (root.empty()) return Fail(ErrorCode::kInvalidArgument, "blob store root is empty");
   VIGIL_TRY(created_root, internal::MakeDir(root));
@@ -104,7 +105,17 @@ Result<std::unique_ptr<LocalBlobStore>> LocalBlobStore::Open(std::string root) {
     Status synced = internal::SyncDir(root);
     if (!synced) return Fail(synced.error());
   }
-  return std::unique_ptr<LocalBlobStore>(new LocalBlobStore(std::move(root)));
+  return std::unique_ptr<LocalBlobStore>(new LocalBlobStore(std::move(root), durability));
+}
+
+Status LocalBlobStore::SyncFd(int fd, const std::string& what) const {
+  if (durability_ == Durability::kUnsafeNoFsync) return OkStatus();
+  return internal::SyncFd(fd, what);
+}
+
+Status LocalBlobStore::SyncDir(const std::string& path) const {
+  if (durability_ == Durability::kUnsafeNoFsync) return OkStatus();
+  return internal::SyncDir(path);
 }
 
 std::string LocalBlobStore::PrefixDir(std::string_view id) const {
@@ -174,7 +185,7 @@ Result<std::uint64_t> LocalBlobStore::Append(std::string_view id, std::uint64_t 
     return Fail(ErrorCode::kUnavailable, "upload " + name + " changed concurrently; retry");
   if (created) {
     // The new name must survive a crash once a chunk is acknowledged.
-    Status synced = internal::SyncDir(root_ + "/" + std::string(kUploadDir));
+    Status synced = SyncDir(root_ + "/" + std::string(kUploadDir));
     if (!synced) return Fail(synced.error());
   }
 
@@ -187,7 +198,7 @@ Result<std::uint64_t> LocalBlobStore::Append(std::string_view id, std::uint64_t 
   if (chunk.empty()) return size;
 
   Status written = internal::WriteAllAt(fd.get(), chunk, size);
-  if (written) written = internal::SyncFd(fd.get(), upload_path);
+  if (written) written = SyncFd(fd.get(), upload_path);
   if (!written) {
     // Keep the upload at its acknowledged size so the uploader can resume.
     // If this fails too, the digest check at commit still refuses bad bytes.
@@ -244,7 +255,7 @@ Status LocalBlobStore::Commit(std::string_view id, std::uint64_t size_bytes,
   auto discard = [&](const std::string& why) -> Status {
     const auto removed = internal::RemoveFile(upload_path);
     if (!removed) return Fail(removed.error());
-    Status synced = internal::SyncDir(upload_dir);
+    Status synced = SyncDir(upload_dir);
     if (!synced) return synced;
     return Fail(ErrorCode::kDataLoss, "upload " + name + " " + why + "; discarded, restart at 0");
   };
@@ -259,19 +270,19 @@ Status LocalBlobStore::Commit(std::string_view id, std::uint64_t size_bytes,
 
   // Ordered, crash-safe (003 §Procedures): data durable → directory exists
   // durably → atomic rename → new name durable.
-  Status step = internal::SyncFd(fd.get(), upload_path);
+  Status step = SyncFd(fd.get(), upload_path);
   if (!step) return step;
   const std::string prefix_dir = PrefixDir(id);
   VIGIL_TRY(created_prefix, internal::MakeDir(prefix_dir));
   if (created_prefix) {
-    step = internal::SyncDir(root_);
+    step = SyncDir(root_);
     if (!step) return step;
   }
   step = RenameNoReplace(upload_path, committed_path);
   if (!step) return step;
-  step = internal::SyncDir(prefix_dir);
+  step = SyncDir(prefix_dir);
   if (!step) return step;
-  return internal::SyncDir(upload_dir);
+  return SyncDir(upload_dir);
 }
 
 Result<std::uint64_t> LocalBlobStore::CommittedSize(std::string_view id) {
@@ -317,9 +328,9 @@ Status LocalBlobStore::Delete(std::string_view id) {
   // Sync both directories even if nothing was removed now: a previous,
   // interrupted Delete may have unlinked without syncing.
   const std::string prefix_dir = PrefixDir(id);
-  Status synced = internal::SyncDir(root_ + "/" + std::string(kUploadDir));
+  Status synced = SyncDir(root_ + "/" + std::string(kUploadDir));
   if (!synced) return synced;
-  synced = internal::SyncDir(prefix_dir);
+  synced = SyncDir(prefix_dir);
   if (!synced && synced.error().code != ErrorCode::kNotFound) return synced;
   return OkStatus();
 }

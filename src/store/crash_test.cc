@@ -116,9 +116,10 @@ TEST(CrashTest, EveryAcknowledgedClipSurvivesSigkill) {
     auto metadata = SqliteMetadataStore::Open(dir.Sub("vigil.db")).value();
     const Audit audit{kT0, "acct", ""};
     ASSERT_TRUE(metadata
-                    ->CreateAccount(AccountRecord{"acct", "o@example.org", Bytes(16, 1), 3, 65536,
-                                                  Bytes(32, 2), Bytes(9, 3), Bytes(9, 4), kT0},
-                                    audit)
+                    ->CreateAccount(
+                        AccountRecord{"acct", "o@example.org", Bytes(16, 1), 3, 65536, Bytes(32, 2),
+                                      Bytes(9, 3), Bytes(9, 4), kT0, std::nullopt, std::nullopt},
+                        audit)
                     .has_value());
     ASSERT_TRUE(
         metadata->CreateHousehold(HouseholdRecord{"hh", "acct", 1, std::nullopt, kT0}, audit));

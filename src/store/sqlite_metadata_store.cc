@@ -61,7 +61,13 @@ std::int64_t ClampLimit(std::size_t limit, std::size_t max) {
   return static_cast<std::int64_t>(std::min(limit, max));
 }
 
-std::string Quoted(std::string_view id) { return "'" + std::string(id) + "'"; }
+// Built piecewise: g++ 12 at -O3 warns (-Wrestrict, a false positive) on
+// "'" + std::string(id).
+std::string Quoted(std::string_view id) {
+  std::string out = "'";
+  out.append(id).push_back('\'');
+  return out;
+}
 
 // Appends a journal record inside the caller's transaction.
 Status InsertJournal(sqlite3* db, const JournalRecord& record) {
@@ -113,7 +119,8 @@ Result<std::string> HouseholdOwner(sqlite3* db, std::string_view household_id, E
 
 constexpr std::string_view kAccountColumns =
     "account_id, email, account_salt, argon2_time_cost, argon2_memory_kib, auth_verifier, "
-    "wrapped_keyring, recovery_wrapped_keyring, created_unix_s";
+    "wrapped_keyring, recovery_wrapped_keyring, created_unix_s, recovery_salt, "
+    "recovery_verifier";
 AccountRecord ReadAccount(const Statement& s) {
   return AccountRecord{s.Text(0),
                        s.Text(1),
@@ -123,7 +130,9 @@ AccountRecord ReadAccount(const Statement& s) {
                        s.Blob(5),
                        s.Blob(6),
                        s.Blob(7),
-                       s.Int(8)};
+                       s.Int(8),
+                       s.IsNull(9) ? std::nullopt : std::optional<Bytes>(s.Blob(9)),
+                       s.IsNull(10) ? std::nullopt : std::optional<Bytes>(s.Blob(10))};
 }
 
 constexpr std::string_view kSessionColumns =
@@ -311,10 +320,11 @@ Status SqliteMetadataStore::CreateAccount(const AccountRecord& a, const Audit& a
   std::lock_guard lock(mu_);
   return InTransaction(db_, [&]() -> Status {
     VIGIL_TRY(stmt, Statement::Prepare(db_, Sql("INSERT INTO accounts (", kAccountColumns,
-                                                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")));
+                                                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")));
     Status inserted =
         stmt.Bind(a.account_id, a.email, a.account_salt, a.argon2_time_cost, a.argon2_memory_kib,
-                  a.auth_verifier, a.wrapped_keyring, a.recovery_wrapped_keyring, a.created_unix_s)
+                  a.auth_verifier, a.wrapped_keyring, a.recovery_wrapped_keyring, a.created_unix_s,
+                  a.recovery_salt, a.recovery_verifier)
             .Run();
     if (!inserted) return inserted;
     return Journal(db_, audit, journal_action::kAccountCreate, a.account_id, "", a.account_id);
@@ -340,25 +350,34 @@ Result<AccountRecord> SqliteMetadataStore::GetAccountById(std::string_view accou
 Result<std::vector<Bytes>> SqliteMetadataStore::UpdateCredentials(const CredentialUpdate& u,
                                                                   ByteSpan keep_session_hash,
                                                                   const Audit& audit) {
+  const bool recovery = u.recovery_wrapped_keyring.has_value();
+  if (u.recovery_salt.has_value() != recovery || u.recovery_verifier.has_value() != recovery) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "the recovery keyring, salt and verifier are replaced together");
+  }
   std::lock_guard lock(mu_);
   return InTransaction(db_, [&]() -> Result<std::vector<Bytes>> {
-    VIGIL_TRY(update,
-              Statement::Prepare(db_,
-                                 "UPDATE accounts SET account_salt = ?, argon2_time_cost = ?, "
-                                 "argon2_memory_kib = ?, auth_verifier = ?, wrapped_keyring = ?, "
-                                 "recovery_wrapped_keyring = coalesce(?, recovery_wrapped_keyring) "
-                                 "WHERE account_id = ?"));
-    Status updated =
-        update
-            .Bind(u.account_salt, u.argon2_time_cost, u.argon2_memory_kib, u.auth_verifier,
-                  u.wrapped_keyring, u.recovery_wrapped_keyring, u.account_id)
-            .Run();
+    VIGIL_TRY(update, Statement::Prepare(
+                          db_,
+                          "UPDATE accounts SET account_salt = ?, argon2_time_cost = ?, "
+                          "argon2_memory_kib = ?, auth_verifier = ?, wrapped_keyring = ?, "
+                          "recovery_wrapped_keyring = coalesce(?, recovery_wrapped_keyring), "
+                          "recovery_salt = coalesce(?, recovery_salt), "
+                          "recovery_verifier = coalesce(?, recovery_verifier) "
+                          "WHERE account_id = ?"));
+    Status updated = update
+                         .Bind(u.account_salt, u.argon2_time_cost, u.argon2_memory_kib,
+                               u.auth_verifier, u.wrapped_keyring, u.recovery_wrapped_keyring,
+                               u.recovery_salt, u.recovery_verifier, u.account_id)
+                         .Run();
     if (!updated) return Fail(updated.error());
     if (Changes(db_) == 0) return Fail(ErrorCode::kNotFound, "no account " + Quoted(u.account_id));
     VIGIL_TRY(revoked, DeleteSessionsExcept(db_, u.account_id, keep_session_hash, audit));
-    Status journaled =
-        Journal(db_, audit, journal_action::kPasswordChange, u.account_id, "", u.account_id,
-                std::to_string(revoked.size()) + " other sessions revoked");
+    Status journaled = Journal(
+        db_, audit, recovery ? journal_action::kAccountRecover : journal_action::kPasswordChange,
+        u.account_id, "", u.account_id,
+        std::to_string(revoked.size()) +
+            (recovery ? " sessions revoked" : " other sessions revoked"));
     if (!journaled) return Fail(journaled.error());
     return revoked;
   });
@@ -725,12 +744,13 @@ Result<PairingOffer> SqliteMetadataStore::GetPairingOffer(std::string_view pairi
       "no pairing offer " + Quoted(pairing_id));
 }
 
-Status SqliteMetadataStore::ClaimPairing(const PairingClaim& c, const Audit& audit) {
+Status SqliteMetadataStore::ClaimPairing(const PairingClaim& c, std::string_view camera_name,
+                                         const Audit& audit) {
   std::lock_guard lock(mu_);
   return InTransaction(db_, [&]() -> Status {
     VIGIL_TRY(offer_stmt, Statement::Prepare(db_,
                                              "SELECT expires_unix_s, claim_payload IS NOT NULL, "
-                                             "camera_sign_public_key, name FROM pairing_offers "
+                                             "camera_sign_public_key FROM pairing_offers "
                                              "WHERE pairing_id = ?"));
     offer_stmt.Bind(c.pairing_id);
     VIGIL_TRY(row, offer_stmt.Step());
@@ -742,7 +762,6 @@ Status SqliteMetadataStore::ClaimPairing(const PairingClaim& c, const Audit& aud
       return Fail(ErrorCode::kFailedPrecondition, "pairing offer has expired");
     }
     const Bytes sign_public_key = offer_stmt.Blob(2);
-    const std::string name = offer_stmt.Text(3);
     VIGIL_TRY(owner, HouseholdOwner(db_, c.household_id, ErrorCode::kFailedPrecondition));
 
     VIGIL_TRY(claim, Statement::Prepare(db_,
@@ -758,8 +777,8 @@ Status SqliteMetadataStore::ClaimPairing(const PairingClaim& c, const Audit& aud
     VIGIL_TRY(camera, Statement::Prepare(db_, Sql("INSERT INTO cameras (", kCameraColumns,
                                                   ") VALUES (?, ?, ?, ?, ?, NULL, ?)")));
     step = camera
-               .Bind(c.camera_id, c.household_id, name, sign_public_key, c.camera_credential_hash,
-                     c.claimed_unix_s)
+               .Bind(c.camera_id, c.household_id, camera_name, sign_public_key,
+                     c.camera_credential_hash, c.claimed_unix_s)
                .Run();
     if (!step) return step;
     return Journal(db_, audit, journal_action::kPairingClaim, owner, c.household_id, c.camera_id);

@@ -28,8 +28,9 @@ Bytes Fill(std::size_t size, std::uint8_t value) { return Bytes(size, value); }
 Audit By(std::string actor, std::int64_t now = kT0) { return Audit{now, std::move(actor), ""}; }
 
 AccountRecord Account(std::string id, std::string email) {
-  return AccountRecord{std::move(id), std::move(email), Fill(16, 1), 3,  65536,
-                       Fill(32, 2),   Fill(80, 3),      Fill(80, 4), kT0};
+  return AccountRecord{std::move(id), std::move(email), Fill(16, 1), 3,
+                       65536,         Fill(32, 2),      Fill(80, 3), Fill(80, 4),
+                       kT0,           Fill(16, 5),      Fill(32, 6)};
 }
 
 SessionRecord Session(std::uint8_t seed, std::string account_id, std::string device = "dev-1") {
@@ -144,6 +145,33 @@ TEST_F(SqliteMetadataStoreTest, AppliesEveryMigrationOnceAndReopeningIsIdempoten
   for (const internal::Migration& m : internal::Migrations()) EXPECT_EQ(m.version, expected++);
 }
 
+// A database written by a binary that knew only migration 001 opens, is
+// migrated, and keeps its rows; its accounts have no recovery verifier.
+TEST_F(SqliteMetadataStoreTest, MigratesAVersionOneDatabaseKeepingItsAccounts) {
+  store_.reset();
+  const std::string old_path = dir_.Sub("v1.db");
+  std::string v1(internal::BootstrapSql());
+  v1 += internal::Migrations()[0].sql;
+  v1 +=
+      "INSERT INTO schema_version VALUES (1, 'initial', 0);"
+      "INSERT INTO accounts VALUES ('acct-old', 'old@example.org', zeroblob(16), 3, 65536, "
+      "zeroblob(32), x'0102', x'0304', 5);";
+  RawExec(old_path, v1);
+  auto opened = SqliteMetadataStore::Open(old_path);
+  ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
+  EXPECT_EQ((*opened)->SchemaVersion().value(), internal::Migrations().back().version);
+  const AccountRecord old = (*opened)->GetAccountById("acct-old").value();
+  EXPECT_EQ(old.recovery_wrapped_keyring, (Bytes{3, 4}));
+  EXPECT_EQ(old.recovery_salt, std::nullopt);
+  EXPECT_EQ(old.recovery_verifier, std::nullopt);
+  // New accounts carry both; a verifier without a salt is refused.
+  AccountRecord half = Account("acct-new", "new@example.org");
+  half.recovery_salt.reset();
+  EXPECT_EQ((*opened)->CreateAccount(half, By("x")).error().code, ErrorCode::kInvalidArgument);
+  ASSERT_TRUE((*opened)->CreateAccount(Account("acct-new", "new@example.org"), By("x")));
+  EXPECT_EQ((*opened)->GetAccountById("acct-new").value().recovery_verifier, Fill(32, 6));
+}
+
 TEST_F(SqliteMetadataStoreTest, UsesWriteAheadLogging) {
   EXPECT_EQ(CountRows(Path(), "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode='wal'"),
             1);
@@ -249,7 +277,8 @@ TEST_F(SqliteMetadataStoreTest, UpdateCredentialsRevokesEveryOtherSessionAtomica
   }
   ASSERT_TRUE(store_->CreateSession(Session(9, "acct-2"), By("dev-9")).has_value());
 
-  CredentialUpdate update{"acct-1", Fill(16, 7), 4, 131072, Fill(32, 8), Fill(90, 9), std::nullopt};
+  CredentialUpdate update{"acct-1",     Fill(16, 7),  4,           131072, Fill(32, 8), Fill(90, 9),
+                          std::nullopt, std::nullopt, std::nullopt};
   // A malformed update changes nothing, sessions included.
   CredentialUpdate bad = update;
   bad.auth_verifier = Fill(31, 0);
@@ -274,16 +303,33 @@ TEST_F(SqliteMetadataStoreTest, UpdateCredentialsRevokesEveryOtherSessionAtomica
   EXPECT_EQ(after.auth_verifier, Fill(32, 8));
   EXPECT_EQ(after.wrapped_keyring, Fill(90, 9));
   EXPECT_EQ(after.recovery_wrapped_keyring, Fill(80, 4));  // kept when not given
+  EXPECT_EQ(after.recovery_salt, Fill(16, 5));
+  EXPECT_EQ(after.recovery_verifier, Fill(32, 6));
   EXPECT_EQ(Actions(JournalScope::kAccount, "acct-1"),
             (std::vector<std::string>{"account.create", "session.create", "session.create",
                                       "session.create", "session.revoke", "session.revoke",
                                       "password.change"}));
 
-  // Recovery: no session kept, recovery keyring replaced.
+  // Recovery: the recovery copy is replaced whole or not at all.
   update.recovery_wrapped_keyring = Fill(70, 6);
+  EXPECT_EQ(store_->UpdateCredentials(update, {}, By("acct-1")).error().code,
+            ErrorCode::kInvalidArgument);
+  update.recovery_salt = Fill(16, 11);
+  EXPECT_EQ(store_->UpdateCredentials(update, {}, By("acct-1")).error().code,
+            ErrorCode::kInvalidArgument);
+  update.recovery_verifier = Fill(31, 12);  // the column's CHECK
+  EXPECT_EQ(store_->UpdateCredentials(update, {}, By("acct-1")).error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(store_->ListSessions("acct-1").value().size(), 1u);
+  // No session kept, every recovery field replaced.
+  update.recovery_verifier = Fill(32, 12);
   EXPECT_EQ(store_->UpdateCredentials(update, {}, By("acct-1")).value().size(), 1u);
   EXPECT_TRUE(store_->ListSessions("acct-1").value().empty());
-  EXPECT_EQ(store_->GetAccountById("acct-1").value().recovery_wrapped_keyring, Fill(70, 6));
+  const AccountRecord recovered = store_->GetAccountById("acct-1").value();
+  EXPECT_EQ(recovered.recovery_wrapped_keyring, Fill(70, 6));
+  EXPECT_EQ(recovered.recovery_salt, Fill(16, 11));
+  EXPECT_EQ(recovered.recovery_verifier, Fill(32, 12));
+  EXPECT_EQ(Actions(JournalScope::kAccount, "acct-1").back(), "account.recover");
   update.account_id = "nobody";
   EXPECT_EQ(store_->UpdateCredentials(update, {}, By("x")).error().code, ErrorCode::kNotFound);
 }
@@ -308,7 +354,7 @@ TEST_F(SqliteMetadataStoreTest, DeletingAnAccountRemovesEverythingAndReturnsItsC
   ASSERT_TRUE(store_
                   ->ClaimPairing(PairingClaim{"pair-1", "hh-1", "cam-garage", Fill(32, 14),
                                               Fill(50, 15), "acct-1", kT0 + 1},
-                                 By("acct-1"))
+                                 "Garage", By("acct-1"))
                   .has_value());
   CommitClip(Clip("clip-a", "hh-1", "cam-1", 100));
   CommitClip(Clip("clip-b", "hh-1", "cam-garage", 100));
@@ -531,34 +577,38 @@ TEST_F(SqliteMetadataStoreTest, APairingOfferIsClaimedOnceAndCreatesTheCamera) {
                      Fill(50, 15), "acct-1", kT0 + 10};
   PairingClaim late = claim;
   late.claimed_unix_s = kT0 + 600;
-  EXPECT_EQ(store_->ClaimPairing(late, By("acct-1")).error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(store_->ClaimPairing(late, "Garage", By("acct-1")).error().code,
+            ErrorCode::kFailedPrecondition);
   PairingClaim nowhere = claim;
   nowhere.household_id = "hh-9";
-  EXPECT_EQ(store_->ClaimPairing(nowhere, By("acct-1")).error().code,
+  EXPECT_EQ(store_->ClaimPairing(nowhere, "Garage", By("acct-1")).error().code,
             ErrorCode::kFailedPrecondition);
   // A camera id already taken fails the claim as a whole.
   PairingClaim taken = claim;
   taken.camera_id = "cam-1";
-  EXPECT_EQ(store_->ClaimPairing(taken, By("acct-1")).error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(store_->ClaimPairing(taken, "Garage", By("acct-1")).error().code,
+            ErrorCode::kAlreadyExists);
   EXPECT_EQ(store_->GetPairingClaim("pair-1").error().code, ErrorCode::kNotFound);
 
-  ASSERT_TRUE(store_->ClaimPairing(claim, By("acct-1")).has_value());
+  // The camera row takes the owner's (sealed) name, not the offer's.
+  ASSERT_TRUE(store_->ClaimPairing(claim, "sealed-name-of-garage", By("acct-1")).has_value());
   EXPECT_EQ(store_->GetPairingClaim("pair-1").value(), claim);
   PairingClaim second = claim;
   second.camera_id = "cam-other";
   second.camera_credential_hash = Fill(32, 99);
-  EXPECT_EQ(store_->ClaimPairing(second, By("acct-1")).error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(store_->ClaimPairing(second, "Garage", By("acct-1")).error().code,
+            ErrorCode::kAlreadyExists);
   EXPECT_EQ(store_
                 ->ClaimPairing(
                     PairingClaim{"pair-9", "hh-1", "c", Fill(32, 1), Fill(5, 1), "acct-1", kT0},
-                    By("acct-1"))
+                    "Garage", By("acct-1"))
                 .error()
                 .code,
             ErrorCode::kNotFound);
 
   const CameraRecord camera = store_->GetCameraByCredentialHash(Fill(32, 14)).value();
-  EXPECT_EQ(camera, (CameraRecord{"cam-garage", "hh-1", "Garage", Fill(32, 11), Fill(32, 14),
-                                  std::nullopt, kT0 + 10}));
+  EXPECT_EQ(camera, (CameraRecord{"cam-garage", "hh-1", "sealed-name-of-garage", Fill(32, 11),
+                                  Fill(32, 14), std::nullopt, kT0 + 10}));
 
   ASSERT_TRUE(store_
                   ->CreatePairingOffer(PairingOffer{"pair-2", Fill(32, 21), Fill(32, 22),

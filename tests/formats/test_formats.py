@@ -538,7 +538,8 @@ class KeyringTest(unittest.TestCase):
         self.assertEqual(set(self.acct), {
             "email", "account_salt", "argon2id_time_cost", "argon2id_memory_kib", "password",
             "account_secret_key", "account_secret_key_text", "pw_key", "auth_key", "kek",
-            "recovery_code", "recovery_code_text", "recovery_kek"})
+            "recovery_code", "recovery_code_text", "recovery_salt", "recovery_kek",
+            "recovery_auth_key"})
         self.assertEqual(set(self.data["keyring"]), {"account_signing_seed",
                                                      "account_signing_public_key", "households",
                                                      "serialized"})
@@ -583,8 +584,13 @@ class KeyringTest(unittest.TestCase):
         self.assertEqual(auth.hex(), a["auth_key"])
         self.assertEqual(kek.hex(), a["kek"])
         self.assertNotEqual(auth, kek)
-        self.assertEqual(vf.derive_recovery_kek(h(a["recovery_code"]), salt, email).hex(),
-                         a["recovery_kek"])
+        recovery_salt = h(a["recovery_salt"])
+        self.assertNotEqual(recovery_salt, salt)
+        self.assertEqual(vf.derive_recovery_kek(h(a["recovery_code"]), recovery_salt,
+                                                email).hex(), a["recovery_kek"])
+        recovery_auth = vf.derive_recovery_auth_key(h(a["recovery_code"]), recovery_salt, email)
+        self.assertEqual(recovery_auth.hex(), a["recovery_auth_key"])
+        self.assertNotEqual(recovery_auth.hex(), a["recovery_kek"])
         # Every input matters.
         other_ask = bytes(16)
         self.assertNotEqual(vf.derive_account_keys_from_pw_key(h(a["pw_key"]), other_ask, salt,

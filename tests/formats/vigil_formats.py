@@ -544,10 +544,16 @@ def derive_account_keys_from_pw_key(pw_key: bytes, ask: bytes, account_salt: byt
             derive_key(ikm, account_salt, b"vigil/v1/account-kek", email, 32))
 
 
-def derive_recovery_kek(recovery_code: bytes, account_salt: bytes, email: bytes) -> bytes:
-    if len(recovery_code) != 20 or len(account_salt) != 16 or not email:
+def derive_recovery_kek(recovery_code: bytes, recovery_salt: bytes, email: bytes) -> bytes:
+    if len(recovery_code) != 20 or len(recovery_salt) != 16 or not email:
         raise ValueError("bad recovery inputs")
-    return derive_key(recovery_code, account_salt, b"vigil/v1/recovery-kek", email, 32)
+    return derive_key(recovery_code, recovery_salt, b"vigil/v1/recovery-kek", email, 32)
+
+
+def derive_recovery_auth_key(recovery_code: bytes, recovery_salt: bytes, email: bytes) -> bytes:
+    if len(recovery_code) != 20 or len(recovery_salt) != 16 or not email:
+        raise ValueError("bad recovery inputs")
+    return derive_key(recovery_code, recovery_salt, b"vigil/v1/recovery-auth", email, 32)
 
 
 # --------------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ class Server:
     def __init__(self, root: pathlib.Path, insecure_http: bool = False):
         self.data = root / "data"
         self.insecure_http = insecure_http
+        self.extra_args = []  # more `vigild serve` flags
         self.proc = None
         self.url = None
         init = subprocess.run([str(BIN / "vigild"), "init", "--data", str(self.data)],
@@ -45,11 +46,17 @@ class Server:
             raise RuntimeError(f"vigild init failed: {init.stderr}")
         self.ca = self.data / "tls" / "cert.pem"
 
-    def start(self):
-        args = [str(BIN / "vigild"), "serve", "--data", str(self.data), "--listen", "127.0.0.1:0"]
+    def start(self, prefix=()):
+        """Starts vigild; `prefix` wraps the command (e.g. strace)."""
+        args = [*prefix, str(BIN / "vigild"), "serve", "--data", str(self.data), "--listen", "127.0.0.1:0"]
         if self.insecure_http:
             args.append("--insecure-http")
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        args += self.extra_args
+        # The log goes to a file: a pipe nobody reads fills up and blocks vigild.
+        self.log = self.data.parent / "vigild.log"
+        log = open(self.log, "a")
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, text=True)
+        log.close()
         deadline = time.time() + 20
         while time.time() < deadline:
             line = self.proc.stdout.readline()
@@ -58,7 +65,7 @@ class Server:
                 return self
             if self.proc.poll() is not None:
                 break
-        raise RuntimeError(f"vigild did not start: {self.proc.stderr.read()}")
+        raise RuntimeError(f"vigild did not start: {self.log.read_text()[-4000:]}")
 
     def stop(self, sig=signal.SIGTERM):
         if self.proc and self.proc.poll() is None:
@@ -109,6 +116,43 @@ class VigilTestCase(unittest.TestCase):
         self.assertEqual(result.code, code, repr(result))
         self.assertTrue(result.err.strip(), "a refusal must say why on stderr")
         self.assertEqual(len(result.err.strip().splitlines()), 1, "errors are one line: " + result.err)
+
+
+class Agent:
+    """A camera: `vigil-agent` with its own state directory."""
+
+    def __init__(self, root: pathlib.Path, name: str = "camera"):
+        self.state = root / ("agent-" + name)
+
+    def run(self, *args, timeout: float = 60) -> Result:
+        cmd = [str(BIN / "vigil-agent"), *args]
+        return Result(subprocess.run(cmd, capture_output=True, text=True, timeout=timeout))
+
+    def init(self, server_url: str, ca=None) -> Result:
+        args = ["init", "--state", str(self.state), "--server", server_url]
+        if ca:
+            args += ["--ca", str(ca)]
+        return self.run(*args)
+
+    def start_pair(self, name: str, timeout_s: int = 120):
+        """Starts `vigil-agent pair`; returns (process, code) once the code line is printed."""
+        proc = subprocess.Popen([str(BIN / "vigil-agent"), "pair", "--state", str(self.state),
+                                 "--name", name, "--timeout", str(timeout_s)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = proc.stdout.readline()
+        if not line.startswith("pairing code: "):
+            proc.kill()
+            out, err = proc.communicate()
+            raise RuntimeError(f"vigil-agent pair printed {line!r}: {out} {err}")
+        return proc, line.split("pairing code: ", 1)[1].strip()
+
+    @staticmethod
+    def finish(proc, timeout: float = 60) -> Result:
+        out, err = proc.communicate(timeout=timeout)
+        return Result(subprocess.CompletedProcess(proc.args, proc.returncode, out, err))
+
+    def saved(self) -> dict:
+        return json.loads((self.state / "camera.json").read_text())
 
 
 def main():

@@ -8,6 +8,7 @@
 // (clip upload, events, download, deletion, retention).
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -15,6 +16,7 @@
 
 #include "vigil/core/bytes.h"
 #include "vigil/core/result.h"
+#include "vigil/crypto/password_kdf.h"
 #include "vigil/crypto/secret.h"
 #include "vigil/crypto/totp.h"
 #include "vigil/net/http_message.h"
@@ -66,6 +68,9 @@ Bytes TokenHash(std::string_view token);
 // 32 random bytes, base64url.
 std::string NewToken();
 net::HttpResponse JsonOk(const wire::Json& body, unsigned status = 200);
+// The parameters of a query string ("a=1&b=x%3Ay"), percent-decoded.
+// kInvalidArgument on a malformed escape or a repeated key.
+Result<std::map<std::string, std::string>> ParseQuery(std::string_view query);
 // A 404 that reads the same whether the object is absent or another household's.
 Error NotFoundError(std::string_view what);
 
@@ -105,6 +110,9 @@ struct Api::Impl {
   Result<store::SessionRecord> NewSession(const std::string& account_id,
                                           const std::string& device_id, const net::PeerInfo& peer,
                                           std::string& token_out);
+
+  // The household the owner's account owns; kNotFound before it has one.
+  Result<store::HouseholdRecord> OwnerHousehold(const OwnerCaller& owner);
 
   // ---- api_accounts.cc -------------------------------------------------------
 
@@ -157,6 +165,21 @@ struct Api::Impl {
                  const net::PeerInfo& peer);
   Reply RecoverySalt(const Call& call);
   Reply Recover(const Call& call);
+  // A stable salt for an email without a recovery verifier: HMAC(server
+  // secret, "fake-recovery-salt" || 0 || email)[:16].
+  Bytes FakeRecoverySalt(std::string_view email) const;
+  // The new credentials of a recovery (POST /v1/recovery with `new_*`).
+  struct RecoveryReset {
+    std::string device_id;
+    Bytes account_salt;
+    crypto::Argon2idCost cost;
+    Bytes auth_key;
+    Bytes wrapped_keyring;
+    Bytes recovery_wrapped_keyring;
+    Bytes recovery_salt;
+    Bytes recovery_auth_key;
+  };
+  static Result<RecoveryReset> ParseRecoveryReset(const Json& body);
 
   // ---- api_household.cc -------------------------------------------------------
 
@@ -164,6 +187,10 @@ struct Api::Impl {
   Reply AppendKeyChain(const Call& call);
   Reply CreateHousehold(const Call& call);
   Reply GetHousehold(const Call& call);
+  Reply PutHouseholdEnvelopes(const Call& call);
+  // The camera named by the route if it is in the caller's household;
+  // otherwise kNotFound, the same for both.
+  Result<store::CameraRecord> OwnedCamera(const Call& call);
   Reply CreatePairingOffer(const Call& call);
   Reply GetPairingClaim(const Call& call);
   Reply GetPairingOffer(const Call& call);
@@ -174,6 +201,12 @@ struct Api::Impl {
 
   // ---- api_clips.cc -----------------------------------------------------------
 
+  // The committed clip named by the route, if it is in the caller's household;
+  // otherwise kNotFound, the same for both.
+  Result<store::ClipRecord> OwnedClip(const Call& call);
+  Result<SweepReport> Sweep();
+  // Commits an upload whose every byte has arrived (blob, then row).
+  Reply FinishUpload(const store::ClipRecord& clip, const Call& call);
   Reply DeclareClip(const Call& call);
   Reply UploadClipData(const Call& call);
   Reply ListEvents(const Call& call);

@@ -6,6 +6,7 @@
 // auth key (a proof), wrapped keyrings and public keys only.
 // Design: docs/design/002-vigild.md.
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -18,6 +19,8 @@
 #include "vigil/crypto/secret.h"
 #include "vigil/net/http_client.h"
 #include "vigil/seal/account_keys.h"
+#include "vigil/seal/key_chain.h"
+#include "vigil/seal/keyring.h"
 #include "vigil/wire/json.h"
 
 namespace vigil::client {
@@ -29,6 +32,38 @@ struct SessionInfo {
   std::string last_used;
   std::string source;
   bool current = false;
+};
+
+// One stored clip as the event list shows it (brief §4: only this much is
+// visible to the server; labels and names are sealed).
+struct EventInfo {
+  std::string id;
+  std::string camera_id;
+  std::string start;  // RFC 3339, minute resolution
+  std::uint64_t duration_s = 0;
+  std::uint64_t size_bytes = 0;
+  std::uint64_t sequence = 0;
+  std::string received;  // server receipt time, RFC 3339
+};
+
+struct EventFilter {
+  std::optional<std::string> camera_id;
+  std::optional<std::string> since;  // RFC 3339
+};
+
+// An inclusive byte range of a download.
+struct ByteRange {
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+};
+
+// One camera of the household, its name opened on this device.
+struct CameraInfo {
+  std::string id;
+  std::string name;                            // decrypted; "(unreadable name)" if it does not open
+  bool name_ok = false;                        // false when the sealed name failed to open
+  std::optional<std::int64_t> retention_days;  // nullopt = keep until deleted
+  std::string created;                         // RFC 3339
 };
 
 // Not thread-safe; one per command.
@@ -63,8 +98,41 @@ class OwnerClient {
   // URI (for the authenticator app) and returns the code it now displays.
   Status EnableTotp(const std::function<Result<std::string>(const std::string& uri)>& ask_code);
   Status DisableTotp(const crypto::SecretBytes& password);
+
+  // ---- households and cameras (src/client/household.cc) ----
+  // Pairs the camera showing `code` (002 §Households and pairing): checks the
+  // offer against the code's fingerprint and MAC, then claims it into this
+  // account's household with `name` sealed to the household key. A swapped
+  // camera key fails with kDataLoss "camera verification failed: …" and
+  // claims nothing.
+  Result<CameraInfo> AddCamera(const std::string& code, const std::string& name);
+  Result<std::vector<CameraInfo>> ListCameras();
+  // Removes the camera called `name` with its clips.
+  Status RemoveCamera(const std::string& name);
+  // Sets (days > 0) or clears (nullopt) the retention of the camera `name`.
+  Result<CameraInfo> SetCameraRetention(const std::string& name, std::optional<std::int64_t> days);
+  // Clips (src/client/clips.cc): the household's events, newest first; a
+  // clip's stored ciphertext, whole or one byte range; deletion.
+  Result<std::vector<EventInfo>> ListEvents(const EventFilter& filter);
+  Result<std::string> DownloadClipCiphertext(const std::string& clip_id,
+                                             std::optional<ByteRange> range);
+  Status DeleteClip(const std::string& clip_id);
+
   // Crypto-shreds the account and its household on the server.
   Result<std::size_t> DeleteAccount(const crypto::SecretBytes& password);
+  // Recovers the account when the password is lost (src/client/recovery.cc):
+  // reads the Account Secret Key and recovery code from the kit at
+  // `kit_path`, opens the recovery copy of the keyring, wraps it under
+  // `new_password` (same ASK) and under a new recovery code, writes the new
+  // kit to `new_kit_path` (0600, refusing to overwrite) before the server
+  // hears of it, then replaces the credentials on the server, which ends every
+  // session. Logs this profile in; returns how many sessions ended.
+  // kUnauthenticated "wrong email or recovery code" for a wrong or outdated
+  // code.
+  Result<std::size_t> Recover(const std::string& email, const std::string& kit_path,
+                              const std::string& new_kit_path,
+                              const crypto::SecretBytes& new_password,
+                              const crypto::Argon2idCost& cost = crypto::kDefaultArgon2idCost);
 
  private:
   OwnerClient(Profile profile, std::unique_ptr<net::HttpClient> http)
@@ -77,6 +145,24 @@ class OwnerClient {
   // holds (refusing costs below the floor); `cost_out` receives the cost.
   Result<seal::AccountKeys> CurrentAccountKeys(const crypto::SecretBytes& password,
                                                crypto::Argon2idCost* cost_out = nullptr);
+
+  // After the keyring is open (account creation, login): makes this
+  // profile's device keys if it has none, verifies the key chain (appending
+  // version 1, or a version that adds this device), makes sure the household
+  // exists with an envelope for this device, and saves the keys, household
+  // and pin in the profile (household.cc).
+  Status EnrollDevice(const seal::Keyring& keyring);
+  // Clears the key-chain pin, household and account key of the profile's
+  // previous account (the device keys stay).
+  void ForgetAccountPins();
+  // The key chain from the server, verified against the profile's pin; the
+  // pin moves forward.
+  Result<seal::VerifiedKeyChain> VerifiedKeyChain();
+  // The household key for camera operations: this device's envelope, opened
+  // with the device key and checked against the pinned household public key.
+  struct HouseholdAccess;
+  Result<HouseholdAccess> OpenHousehold();
+  Result<CameraInfo> FindCamera(const std::string& name);
 
   Profile profile_;
   std::unique_ptr<net::HttpClient> http_;

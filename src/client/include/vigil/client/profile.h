@@ -7,7 +7,17 @@
 // dir). It holds the server URL and CA, the account's email and id, this
 // device's id, the Account Secret Key (which the brief keeps on every device)
 // and the current session token. The password is never stored.
+//
+// It is also this device's key store (002 §Devices and key chains): the
+// device's own X25519 and Ed25519 keys (made on account creation or on the
+// first login on this profile), a copy of the account signing key taken from
+// the keyring at login (pairing claims and key-chain versions are signed
+// without asking for the password), the household the device belongs to with
+// the household public key and epoch it verified (pinned: a household key
+// the server later hands out must match), and the key-chain pin (the newest
+// version verified and its hash: a shorter or forked chain is refused).
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -25,6 +35,16 @@ struct Profile {
   std::string device_id;
   std::string account_secret_key;  // encoded form (seal::AccountSecretKey::Encode)
   std::string session_token;
+  // Base64url secrets: the device X25519 key, the device Ed25519 seed, the
+  // account signing seed.
+  std::string device_box_key;
+  std::string device_sign_key;
+  std::string account_signing_key;
+  std::string household_id;
+  std::int64_t household_epoch = 0;
+  std::string household_public_key;  // base64url
+  std::int64_t key_chain_version = 0;
+  std::string key_chain_hash;  // base64url SHA-256 of the pinned version
 
   bool logged_in() const { return !session_token.empty(); }
 };

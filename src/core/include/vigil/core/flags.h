@@ -19,7 +19,7 @@ namespace vigil {
 struct FlagSpec {
   std::string name;  // without dashes: "email"
   bool takes_value;  // --email E   vs   --json
-  std::string help;  // one line for --help
+  std::string help;  // one line for --help; empty = hidden (flags for tests)
 };
 
 class ParsedFlags {

@@ -21,6 +21,7 @@ enum class KeyPurpose : std::uint8_t {
   kAccountAuth,    // login proof from Argon2id(password) || ASK (002-vigild.md)
   kAccountKek,     // keyring-wrapping key from Argon2id(password) || ASK
   kRecoveryKek,    // keyring-wrapping key from the recovery code
+  kRecoveryAuth,   // recovery proof from the recovery code (002-vigild.md §Recovery)
   kKeyringWrap,    // per-wrap AES-256-GCM subkey of a KEK (docs/formats/keyring.md)
   kPairingId,      // public lookup id of a pairing, from the pairing secret
   kPairingMac,     // HMAC key of a pairing's offer and claim, from the pairing secret
@@ -31,6 +32,7 @@ enum class KeyPurpose : std::uint8_t {
 enum class EnvelopePurpose : std::uint8_t {
   kClipKey,       // a clip's content key sealed to a household key
   kHouseholdKey,  // a household private key sealed to a member device key
+  kCameraName,    // an owner-given camera name sealed to a household key
 };
 
 // Purposes of Ed25519 signatures (prefixed to the signed message).

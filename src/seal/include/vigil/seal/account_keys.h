@@ -8,7 +8,8 @@
 //   ikm          = pw_key || ASK                                     (48 bytes)
 //   auth_key     = DeriveKey(ikm, account_salt, "vigil/v1/account-auth", email)
 //   kek          = DeriveKey(ikm, account_salt, "vigil/v1/account-kek", email)
-//   recovery_kek = DeriveKey(recovery code, account_salt, "vigil/v1/recovery-kek", email)
+//   recovery_kek = DeriveKey(recovery code, recovery_salt, "vigil/v1/recovery-kek", email)
+//   recovery_auth_key = DeriveKey(recovery code, recovery_salt, "vigil/v1/recovery-auth", email)
 //
 // The server sees auth_key at login (it stores HMAC-SHA256(server_secret,
 // auth_key)) and never the password, the Account Secret Key (ASK), the
@@ -127,8 +128,23 @@ Result<AccountKeys> DeriveAccountKeys(const crypto::SecretBytes& password,
                                       const crypto::Argon2idCost& cost, std::string_view email);
 
 // Derives the recovery KEK. Same argument rules as DeriveAccountKeys.
+// `account_salt` is the recovery salt (made with the recovery code and kept
+// across password changes; docs/formats/keyring.md).
 Result<KeyEncryptionKey> DeriveRecoveryKey(const RecoveryCode& code, ByteSpan account_salt,
                                            std::string_view email);
+
+// What the recovery code yields: the proof the server checks before it hands
+// out the recovery-wrapped keyring or accepts new credentials, and the KEK
+// that opens that keyring.
+struct RecoveryKeys {
+  AuthKey auth_key;
+  KeyEncryptionKey kek;
+};
+
+// Derives both recovery keys from the code, the recovery salt (16 bytes) and
+// the email. kInvalidArgument for a salt that is not 16 bytes or an empty email.
+Result<RecoveryKeys> DeriveRecoveryKeys(const RecoveryCode& code, ByteSpan recovery_salt,
+                                        std::string_view email);
 
 namespace internal {
 // The part of DeriveAccountKeys after Argon2id, from `pw_key` (32 bytes): for

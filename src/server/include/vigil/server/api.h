@@ -35,6 +35,13 @@ struct Services {
   const net::MetricsRegistry* metrics = nullptr;  // served at /metrics when set
 };
 
+// What one retention sweep removed.
+struct SweepReport {
+  std::int64_t expired_clips = 0;           // past their camera's retention
+  std::int64_t stale_uploads = 0;           // declared, never finished, older than a week
+  std::int64_t expired_pairing_offers = 0;  // unclaimed and past expiry
+};
+
 // Thread-safe: called concurrently from the server's threads.
 class Api {
  public:
@@ -47,6 +54,10 @@ class Api {
   // id, so revoking the session closes its sockets.
   Result<std::string> AuthorizeWebSocket(const net::HttpRequest& request,
                                          const net::PeerInfo& peer);
+  // Deletes what retention, stale uploads and expired pairing offers leave
+  // (rows first, then blobs, so a crash leaves only orphans startup removes).
+  // vigild calls it every minute.
+  Result<SweepReport> Sweep();
   // Called once the HttpServer exists, before it runs.
   void Attach(net::WebSocketHub* hub, const net::MetricsRegistry* metrics) {
     services_.hub = hub;

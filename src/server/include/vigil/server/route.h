@@ -42,6 +42,7 @@ enum class RouteId : std::uint8_t {
   kAppendKeyChain,
   kCreateHousehold,
   kGetHousehold,
+  kPutHouseholdEnvelopes,
   kGetPairingOffer,
   kClaimPairingOffer,
   kListCameras,

@@ -104,9 +104,18 @@ class BlobStore {
 // (ext4, xfs, btrfs).
 class LocalBlobStore final : public BlobStore {
  public:
+  // Whether writes are made durable before a call returns.
+  enum class Durability {
+    kFsync,  // the default: every "durable" promise above holds
+    // Benchmarks only (vigild serve --unsafe-no-fsync): no fsync of files or
+    // directories, so a power loss can lose or truncate acknowledged blobs.
+    kUnsafeNoFsync,
+  };
+
   // Creates `root` and `root/tmp` if absent (durably). Fails with FromErrno's
   // code if the directory cannot be created or opened.
-  static Result<std::unique_ptr<LocalBlobStore>> Open(std::string root);
+  static Result<std::unique_ptr<LocalBlobStore>> Open(std::string root,
+                                                      Durability durability = Durability::kFsync);
 
   Result<std::uint64_t> UploadOffset(std::string_view id) override;
   Result<std::uint64_t> Append(std::string_view id, std::uint64_t offset, ByteSpan chunk) override;
@@ -125,12 +134,17 @@ class LocalBlobStore final : public BlobStore {
   std::string UploadPath(std::string_view id) const;
 
  private:
-  explicit LocalBlobStore(std::string root) : root_(std::move(root)) {}
+  LocalBlobStore(std::string root, Durability durability)
+      : root_(std::move(root)), durability_(durability) {}
+  // internal::SyncFd / SyncDir, or nothing under kUnsafeNoFsync.
+  Status SyncFd(int fd, const std::string& what) const;
+  Status SyncDir(const std::string& path) const;
   std::string PrefixDir(std::string_view id) const;
   Result<bool> CommittedMatches(std::string_view id, std::uint64_t size_bytes,
                                 const crypto::Sha256Digest& sha256);
 
   std::string root_;
+  Durability durability_;
 };
 
 }  // namespace vigil::store

@@ -57,6 +57,11 @@ struct AccountRecord {
   Bytes wrapped_keyring;
   Bytes recovery_wrapped_keyring;
   std::int64_t created_unix_s = 0;
+  // The recovery code's salt (kAccountSaltBytes) and HMAC-SHA256(server_secret,
+  // recovery_auth_key) (kHashBytes): both set, or both nullopt for an account
+  // made before migration 002 (whose recovery code the server cannot check).
+  std::optional<Bytes> recovery_salt;
+  std::optional<Bytes> recovery_verifier;
   bool operator==(const AccountRecord&) const = default;
 };
 
@@ -68,8 +73,12 @@ struct CredentialUpdate {
   std::uint32_t argon2_memory_kib = 0;
   Bytes auth_verifier;
   Bytes wrapped_keyring;
-  // Replaced only when set (recovery re-wraps under a new recovery code).
+  // The recovery copy: replaced only when all three are set (a recovery
+  // re-wraps under a new recovery code); a password change leaves them as
+  // they are. Setting some but not all is kInvalidArgument.
   std::optional<Bytes> recovery_wrapped_keyring;
+  std::optional<Bytes> recovery_salt;
+  std::optional<Bytes> recovery_verifier;
 };
 
 struct TotpState {
@@ -193,7 +202,8 @@ class MetadataStore {
   virtual Status CreateAccount(const AccountRecord& account, const Audit& audit) = 0;
   virtual Result<AccountRecord> GetAccountByEmail(std::string_view email) = 0;
   virtual Result<AccountRecord> GetAccountById(std::string_view account_id) = 0;
-  // [journal password.change, session.revoke per session] In one transaction:
+  // [journal password.change, or account.recover when the recovery copy is
+  // replaced; session.revoke per session] In one transaction:
   // replaces the credentials and deletes every session of the account except
   // `keep_session_hash` (empty: delete all). Returns the deleted session
   // hashes so the caller closes their connections. kNotFound if no account.
@@ -281,12 +291,15 @@ class MetadataStore {
   virtual Result<PairingOffer> GetPairingOffer(std::string_view pairing_id) = 0;
   // [journal pairing.claim] Claims the offer once and, in the same
   // transaction, creates the camera row {claim.camera_id, claim.household_id,
-  // offer name, offer sign key, claim.camera_credential_hash, retention
-  // nullopt, created = claimed}. kNotFound if no offer; kAlreadyExists if
-  // already claimed (or the camera id/credential is taken);
+  // `camera_name`, offer sign key, claim.camera_credential_hash, retention
+  // nullopt, created = claimed}. `camera_name` is the owner's name for the
+  // camera as the owner's client sealed it (1..128 characters; never the
+  // offer's name, which the camera chose in the clear). kNotFound if no offer;
+  // kAlreadyExists if already claimed (or the camera id/credential is taken);
   // kFailedPrecondition if expired (claimed_unix_s >= expires_unix_s) or the
   // household is missing.
-  virtual Status ClaimPairing(const PairingClaim& claim, const Audit& audit) = 0;
+  virtual Status ClaimPairing(const PairingClaim& claim, std::string_view camera_name,
+                              const Audit& audit) = 0;
   // kNotFound if no offer or not claimed yet.
   virtual Result<PairingClaim> GetPairingClaim(std::string_view pairing_id) = 0;
   // Deletes unclaimed offers with expires_unix_s <= now; returns how many.

@@ -25,6 +25,7 @@ namespace journal_action {
 inline constexpr std::string_view kAccountCreate = "account.create";
 inline constexpr std::string_view kAccountDelete = "account.delete";
 inline constexpr std::string_view kPasswordChange = "password.change";
+inline constexpr std::string_view kAccountRecover = "account.recover";
 inline constexpr std::string_view kTotpEnable = "totp.enable";
 inline constexpr std::string_view kTotpDisable = "totp.disable";
 inline constexpr std::string_view kSessionCreate = "session.create";

@@ -83,7 +83,8 @@ class SqliteMetadataStore final : public MetadataStore, public SecurityJournal {
       std::string_view household_id, std::optional<std::int64_t> epoch) override;
   Status CreatePairingOffer(const PairingOffer& offer) override;
   Result<PairingOffer> GetPairingOffer(std::string_view pairing_id) override;
-  Status ClaimPairing(const PairingClaim& claim, const Audit& audit) override;
+  Status ClaimPairing(const PairingClaim& claim, std::string_view camera_name,
+                      const Audit& audit) override;
   Result<PairingClaim> GetPairingClaim(std::string_view pairing_id) override;
   Result<std::int64_t> DeleteExpiredPairingOffers(std::int64_t now_unix_s) override;
   Status CreateCamera(const CameraRecord& camera, const Audit& audit) override;
