@@ -37,6 +37,7 @@ demo: build
 
 bench: build
 	@$(BUILD_DIR)/bin/vigil-bench-crypto
+	@$(BUILD_DIR)/bin/vigil-bench-ingest
 
 asan: setup
 	@cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_SANITIZE=ON >/dev/null
