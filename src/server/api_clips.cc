@@ -19,12 +19,12 @@ using internal::RequireId;
 using wire::Json;
 
 constexpr std::uint64_t kMaxClipBytes = std::uint64_t{4} << 30;  // 4 GiB
-constexpr std::uint64_t kMaxClipDurationS = 24 * 3600;
+constexpr std::uint64_t kMaxClipDurationS = std::uint64_t{24} * 3600;
 constexpr std::size_t kMaxEnvelopeBytes = 8 << 10;
 // A whole-clip GET answers up to this many bytes; larger clips take ranges.
 constexpr std::uint64_t kMaxDownloadBytes = std::uint64_t{64} << 20;
 // An upload not finished within this long is deleted by the sweeper.
-constexpr std::int64_t kStaleUploadSeconds = 7 * 24 * 3600;
+constexpr std::int64_t kStaleUploadSeconds = std::int64_t{7} * 24 * 3600;
 
 Json ClipSummary(const store::ClipRecord& clip) {
   Json out = {{"id", clip.clip_id},

@@ -237,9 +237,9 @@ TEST_F(ApiClipsTest, RetentionCountsFromReceiptAndTheSweepDeletesRowAndBlob) {
   const store::Audit audit{clock_.NowUnixSeconds(), "acct_owner000", ""};
   ASSERT_TRUE(metadata_->SetCameraRetention("cam_door0000", 1, audit));
   Store("clip_hhhhhhhh", "old");
-  clock_.AdvanceMillis(12 * 3600 * 1000);
+  clock_.AdvanceMillis(std::int64_t{12} * 3600 * 1000);
   Store("clip_iiiiiiii", "new");
-  clock_.AdvanceMillis(12 * 3600 * 1000 - 1000);
+  clock_.AdvanceMillis(std::int64_t{12} * 3600 * 1000 - 1000);
   EXPECT_EQ(api_->Sweep().value().expired_clips, 0);  // 1 s short of a day
   clock_.AdvanceMillis(1000);
   EXPECT_EQ(api_->Sweep().value().expired_clips, 1);
