@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "internal/aead_cipher.h"
+#include "internal/clip_internal.h"
 #include "internal/envelope.h"
 #include "internal/hpke.h"
 #include "internal/key_envelope_internal.h"
@@ -15,6 +16,9 @@
 #include "vigil/crypto/signing.h"
 #include "vigil/seal/account_keys.h"
 #include "vigil/seal/camera_name.h"
+#include "vigil/seal/clip_container.h"
+#include "vigil/seal/clip_manifest.h"
+#include "vigil/seal/clip_metadata.h"
 #include "vigil/seal/household_envelope.h"
 #include "vigil/seal/key_chain.h"
 #include "vigil/seal/key_envelope.h"
@@ -873,6 +877,205 @@ Result<ordered_json> MakeCameraNameVectors() {
                                                             &ephemeral));
   negative("sealed to another household key", to_stranger, binding);
   out["negative"] = std::move(negatives);
+  return out;
+}
+
+Result<ordered_json> MakeClipVectors() {
+  VIGIL_TRY(camera, crypto::SigningKey::FromSeed(FixedSecret("vigil clip vector camera", 32)));
+  VIGIL_TRY(household,
+            HouseholdPrivateKey::FromSecret(FixedSecret("vigil clip vector household", 32)));
+  ordered_json out;
+  out["format"] = "docs/formats/clip.md";
+  out["camera_signing_seed"] = HexEncode(camera.seed().Reveal(InsecureSecretAccess::Get()));
+  out["camera_public_key"] = HexEncode(camera.verify_key().bytes());
+  out["household_private_key"] = HexEncode(household.secret().Reveal(InsecureSecretAccess::Get()));
+  out["household_public_key"] = HexEncode(household.public_key().bytes());
+
+  // A stand-in JPEG (SOI ... EOI) and the metadata document.
+  Bytes thumbnail = {0xff, 0xd8, 0xff, 0xe0};
+  Append(thumbnail, Text(40));
+  Append(thumbnail, Bytes{0xff, 0xd9});
+  const ClipMetadata metadata_document{4200,
+                                       {Detection{"person", 9132, 1000, 2000, 3000, 6000},
+                                        Detection{"dog", 5000, 7000, 5000, 3000, 5000}},
+                                       {"porch"}};
+  VIGIL_TRY(metadata, EncodeClipMetadata(metadata_document));
+  constexpr std::uint32_t kSegment = 256;
+
+  ordered_json clips = ordered_json::array();
+  std::vector<Bytes> blobs;
+  std::vector<Bytes> envelopes;
+  crypto::Sha256Digest previous{};
+  for (std::uint64_t sequence = 1; sequence <= 2; ++sequence) {
+    const std::string tag = "clip vector " + std::to_string(sequence);
+    const Bytes key_bytes = Fixed(tag + " key", 32);
+    VIGIL_TRY(clip_key, ClipKey::FromSecret(SecretBytes(key_bytes, InsecureSecretAccess::Get())));
+    const ClipStart start{ClipBinding{"clip-000" + std::to_string(sequence), "camera-porch", 4},
+                          sequence, previous, 1'767'225'600 + 3600 * sequence};
+    const SecretBytes ephemeral(Fixed(tag + " ephemeral", 32), InsecureSecretAccess::Get());
+    VIGIL_TRY(envelope, internal::SealClipKeyForVectors(clip_key, household.public_key(),
+                                                        start.binding, &ephemeral));
+    std::array<internal::StreamNonceMaterial, 3> nonces;
+    const char* parts[] = {"video", "thumbnail", "metadata"};
+    for (std::size_t p = 0; p < 3; ++p) {
+      nonces[p] = {Fixed(tag + " " + parts[p] + " salt", 32),
+                   Fixed(tag + " " + parts[p] + " prefix", 7)};
+    }
+    // Three fragments of uneven sizes: 600 + 300 + 123 bytes of video.
+    const std::vector<Bytes> fragments = {Text(600), Fixed(tag + " f2", 32), Text(123)};
+    Bytes blob;
+    VIGIL_TRY(writer, internal::CreateClipWriterForVectors(
+                          clip_key, camera, start,
+                          [&blob](ByteSpan b) {
+                            Append(blob, b);
+                            return OkStatus();
+                          },
+                          kSegment, nonces));
+    Bytes video;
+    for (const auto& f : fragments) {
+      Append(video, f);
+      auto s = writer->AppendVideo(f);
+      if (!s) return Fail(s.error());
+    }
+    const ClipEnd end{static_cast<std::uint32_t>(9500 + sequence),
+                      thumbnail,
+                      Bytes(metadata.begin(), metadata.end()),
+                      {envelope}};
+    VIGIL_TRY(info, writer->Finish(end));
+    VIGIL_TRY(ad, ClipAssociatedData(start.binding));
+
+    ordered_json v;
+    v["name"] = sequence == 1 ? "first clip of the camera" : "second clip, chained to the first";
+    v["clip_id"] = HexEncode(AsBytes(start.binding.clip_id));
+    v["camera_id"] = HexEncode(AsBytes(start.binding.camera_id));
+    v["household_epoch"] = std::to_string(start.binding.household_epoch);
+    v["sequence"] = std::to_string(sequence);
+    v["previous_manifest_hash"] = HexEncode(previous);
+    v["start_time_unix_s"] = std::to_string(start.start_time_unix_s);
+    v["duration_ms"] = end.duration_ms;
+    v["segment_bytes"] = kSegment;
+    v["clip_key"] = HexEncode(key_bytes);
+    for (std::size_t p = 0; p < 3; ++p) {
+      v[std::string(parts[p]) + "_salt"] = HexEncode(nonces[p].salt);
+      v[std::string(parts[p]) + "_nonce_prefix"] = HexEncode(nonces[p].nonce_prefix);
+    }
+    v["ephemeral_private_key"] = HexEncode(ephemeral.Reveal(InsecureSecretAccess::Get()));
+    v["envelope"] = HexEncode(envelope);
+    v["associated_data"] = HexEncode(ad);
+    v["video"] = HexEncode(video);
+    v["thumbnail"] = HexEncode(thumbnail);
+    v["metadata"] = HexEncode(metadata);
+    ordered_json doc;
+    doc["motion_score"] = metadata_document.motion_score;
+    doc["detections"] = ordered_json::array();
+    for (const auto& d : metadata_document.detections) {
+      doc["detections"].push_back({{"label", d.label},
+                                   {"score", d.score},
+                                   {"x", d.x},
+                                   {"y", d.y},
+                                   {"width", d.width},
+                                   {"height", d.height}});
+    }
+    doc["zones"] = metadata_document.zones;
+    v["metadata_document"] = std::move(doc);
+    v["manifest_hash"] = HexEncode(info.manifest_hash);
+    v["blob"] = HexEncode(blob);
+    clips.push_back(std::move(v));
+    blobs.push_back(std::move(blob));
+    envelopes.push_back(std::move(envelope));
+    previous = info.manifest_hash;
+  }
+  out["vectors"] = std::move(clips);
+
+  const Heartbeat heartbeat{"camera-porch", 1'767'233'000, ChainPoint{2, previous}};
+  VIGIL_TRY(signed_heartbeat, SignHeartbeat(heartbeat, camera));
+  ordered_json hb;
+  hb["camera_id"] = HexEncode(AsBytes(heartbeat.camera_id));
+  hb["time_unix_s"] = std::to_string(heartbeat.time_unix_s);
+  hb["last_sequence"] = std::to_string(heartbeat.last.sequence);
+  hb["last_manifest_hash"] = HexEncode(heartbeat.last.manifest_hash);
+  hb["signed"] = HexEncode(signed_heartbeat);
+  out["heartbeat"] = std::move(hb);
+
+  // Every negative is read as vectors[0] (its ids, its envelope) and must fail.
+  const Bytes& good = blobs[0];
+  VIGIL_TRY(reader, ClipReader::FromBlob(good, camera.verify_key(), "clip-0001", "camera-porch"));
+  const ClipLayout l = reader.layout();
+  ordered_json negatives = ordered_json::array();
+  auto negative = [&negatives](std::string name, Bytes blob) {
+    ordered_json n;
+    n["name"] = std::move(name);
+    n["blob"] = HexEncode(blob);
+    negatives.push_back(std::move(n));
+  };
+  auto flipped = [&good](std::uint64_t at) {
+    Bytes b = good;
+    b[at] ^= 0x01;
+    return b;
+  };
+  negative("bit flipped in the prologue", flipped(5));
+  negative("bit flipped in the video stream header", flipped(l.video_offset + 20));
+  negative("bit flipped in a middle video segment",
+           flipped(l.video_offset + kStreamHeaderBytes + 300));
+  negative("bit flipped in the thumbnail", flipped(l.thumbnail_offset + 60));
+  negative("bit flipped in the metadata", flipped(l.metadata_offset + 60));
+  negative("bit flipped in the manifest body", flipped(l.manifest_offset + 40));
+  negative("bit flipped in the signature", flipped(l.manifest_offset + l.manifest_size - 1));
+  negative("bit flipped in the trailer", flipped(good.size() - 20));
+  negative("truncated by one byte", Bytes(good.begin(), good.end() - 1));
+  {
+    // The last video segment dropped and the trailer rewritten to match.
+    const std::uint64_t full = kSegment + kStreamTagBytes;
+    const std::uint64_t last = (l.video_size - kStreamHeaderBytes) % full;
+    Bytes b(good.begin(),
+            good.begin() + static_cast<std::ptrdiff_t>(l.video_offset + l.video_size - last));
+    Append(b, ByteSpan(good).subspan(l.thumbnail_offset,
+                                     l.thumbnail_size + l.metadata_size + l.manifest_size));
+    AppendU64(b, l.video_size - last);
+    AppendU64(b, l.thumbnail_size);
+    AppendU64(b, l.metadata_size);
+    AppendU32(b, static_cast<std::uint32_t>(l.manifest_size));
+    Append(b, AsBytes("VGCL"));
+    negative("last video segment dropped, trailer rewritten", std::move(b));
+  }
+  negative("the second clip's blob served as the first", blobs[1]);
+  {
+    // The second clip's thumbnail (same size) spliced into the first clip.
+    VIGIL_TRY(r2, ClipReader::FromBlob(blobs[1], camera.verify_key(), "clip-0002", "camera-porch"));
+    Bytes b = good;
+    std::copy_n(blobs[1].begin() + static_cast<std::ptrdiff_t>(r2.layout().thumbnail_offset),
+                l.thumbnail_size, b.begin() + static_cast<std::ptrdiff_t>(l.thumbnail_offset));
+    negative("the second clip's thumbnail spliced into the first", std::move(b));
+  }
+  out["negative"] = std::move(negatives);
+
+  // Metadata documents every decoder must refuse.
+  ordered_json bad_metadata = ordered_json::array();
+  auto bad_doc = [&bad_metadata](std::string name, const Bytes& doc) {
+    ordered_json n;
+    n["name"] = std::move(name);
+    n["metadata"] = HexEncode(doc);
+    bad_metadata.push_back(std::move(n));
+  };
+  Bytes trailing = metadata;
+  trailing.push_back(0);
+  bad_doc("trailing byte", trailing);
+  bad_doc("truncated", Bytes(metadata.begin(), metadata.end() - 1));
+  Bytes version = metadata;
+  version[4] = 2;
+  bad_doc("version 2", version);
+  Bytes motion = metadata;
+  motion[5] = 0x27;
+  motion[6] = 0x11;  // 10001
+  bad_doc("motion score above 10000", motion);
+  // The first detection ("person") starts at byte 8; its width field at 8 + 1 + 6 + 6.
+  Bytes box = metadata;
+  box[21] = 0x27;
+  box[22] = 0x10;  // width 10000 with x = 1000
+  bad_doc("box outside the frame", box);
+  bad_doc("empty label", Bytes{0x56, 0x47, 0x4d, 0x44, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00,
+                               0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00});
+  out["negative_metadata"] = std::move(bad_metadata);
   return out;
 }
 

@@ -2,8 +2,8 @@
 #pragma once
 
 // Builds the known-answer vectors of docs/formats/streaming-aead.md,
-// docs/formats/hpke-envelope.md, docs/formats/keyring.md and
-// docs/formats/pairing-code.md from fixed inputs. Used by the generator
+// docs/formats/hpke-envelope.md, docs/formats/keyring.md,
+// docs/formats/pairing-code.md and docs/formats/clip.md from fixed inputs. Used by the generator
 // (format_vectors_main.cc, run once, output checked in under tests/vectors/)
 // and by seal_format_vectors_test, which checks that the checked-in files are
 // exactly what the current code produces.
@@ -21,5 +21,6 @@ Result<nlohmann::ordered_json> MakeKeyringVectors();
 Result<nlohmann::ordered_json> MakePairingVectors();
 Result<nlohmann::ordered_json> MakeKeyChainVectors();
 Result<nlohmann::ordered_json> MakeCameraNameVectors();
+Result<nlohmann::ordered_json> MakeClipVectors();
 
 }  // namespace vigil::seal

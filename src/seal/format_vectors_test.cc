@@ -8,6 +8,9 @@
 
 #include "vigil/seal/account_keys.h"
 #include "vigil/seal/camera_name.h"
+#include "vigil/seal/clip_container.h"
+#include "vigil/seal/clip_manifest.h"
+#include "vigil/seal/clip_metadata.h"
 #include "vigil/seal/household_envelope.h"
 #include "vigil/seal/key_chain.h"
 #include "vigil/seal/key_envelope.h"
@@ -288,6 +291,76 @@ TEST(FormatVectorsTest, CheckedInCameraNameVectorsMatchTheCodeAndOpen) {
     auto r = OpenCameraName(Hex(n["sealed"]), *key, binding(n));
     ASSERT_FALSE(r.has_value()) << n["name"];
     EXPECT_EQ(r.error().message, "decryption failed");
+  }
+}
+
+// Opens every part of a vector blob as `v` says; the first error wins.
+Status OpenClipVector(ByteSpan blob, const nlohmann::ordered_json& v,
+                      const crypto::VerifyKey& camera, const HouseholdPrivateKey& household,
+                      Bytes* video_out) {
+  const Bytes clip_id = Hex(v["clip_id"]);
+  const Bytes camera_id = Hex(v["camera_id"]);
+  VIGIL_TRY(reader, ClipReader::FromBlob(blob, camera, ToString(clip_id), ToString(camera_id)));
+  const ClipLayout& l = reader.layout();
+  VIGIL_TRY(key, reader.OpenKey(Hex(v["envelope"]), household));
+  VIGIL_TRY(thumb, reader.OpenThumbnail(key, blob.subspan(l.thumbnail_offset, l.thumbnail_size)));
+  VIGIL_TRY(meta, reader.OpenMetadata(key, blob.subspan(l.metadata_offset, l.metadata_size)));
+  if (thumb != Hex(v["thumbnail"]) || meta != Hex(v["metadata"])) {
+    return Fail(ErrorCode::kInternal, "part mismatch");
+  }
+  Bytes video;
+  auto s = reader.DecryptVideo(key, blob.subspan(l.video_offset, l.video_size), [&](ByteSpan b) {
+    Append(video, b);
+    return OkStatus();
+  });
+  if (!s) return s;
+  if (video_out) *video_out = std::move(video);
+  return OkStatus();
+}
+
+TEST(FormatVectorsTest, CheckedInClipVectorsMatchTheCodeAndOpen) {
+  auto made = MakeClipVectors();
+  ASSERT_TRUE(made.has_value()) << made.error().ToString();
+  const auto file = Load("clip.json");
+  EXPECT_EQ(*made, file);
+  auto camera = crypto::VerifyKey::FromBytes(Hex(file["camera_public_key"]));
+  ASSERT_TRUE(camera.has_value());
+  auto household = HouseholdPrivateKey::FromSecret(
+      SecretBytes(Hex(file["household_private_key"]), InsecureSecretAccess::Get()));
+  ASSERT_TRUE(household.has_value());
+  std::vector<VerifiedManifest> chain;
+  for (const auto& v : file["vectors"]) {
+    Bytes video;
+    auto s = OpenClipVector(Hex(v["blob"]), v, *camera, *household, &video);
+    ASSERT_TRUE(s.has_value()) << v["name"] << s.error().ToString();
+    EXPECT_EQ(video, Hex(v["video"]));
+    auto reader = ClipReader::FromBlob(Hex(v["blob"]), *camera, ToString(Hex(v["clip_id"])),
+                                       ToString(Hex(v["camera_id"])));
+    ASSERT_TRUE(reader.has_value());
+    EXPECT_EQ(HexEncode(reader->manifest().hash), v["manifest_hash"]);
+    chain.push_back(reader->manifest());
+  }
+  EXPECT_TRUE(CheckManifestChain(chain, std::nullopt).empty());
+  const auto& hb = file["heartbeat"];
+  auto heartbeat = VerifyHeartbeat(Hex(hb["signed"]), *camera, ToString(Hex(hb["camera_id"])));
+  ASSERT_TRUE(heartbeat.has_value());
+  EXPECT_EQ(HexEncode(heartbeat->last.manifest_hash), hb["last_manifest_hash"]);
+  int negatives = 0;
+  for (const auto& n : file["negative"]) {
+    auto s = OpenClipVector(Hex(n["blob"]), file["vectors"][0], *camera, *household, nullptr);
+    ASSERT_FALSE(s.has_value()) << n["name"];
+    EXPECT_EQ(s.error().code, ErrorCode::kDataLoss) << n["name"];
+    ++negatives;
+  }
+  EXPECT_GE(negatives, 10);
+  for (const auto& v : file["vectors"]) {
+    auto doc = DecodeClipMetadata(Hex(v["metadata"]));
+    ASSERT_TRUE(doc.has_value());
+    EXPECT_EQ(doc->motion_score, v["metadata_document"]["motion_score"]);
+    EXPECT_EQ(doc->detections.size(), v["metadata_document"]["detections"].size());
+  }
+  for (const auto& n : file["negative_metadata"]) {
+    EXPECT_FALSE(DecodeClipMetadata(Hex(n["metadata"])).has_value()) << n["name"];
   }
 }
 
