@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include "api_test_fixture.h"
+
 #include "vigil/crypto/hash.h"
 #include "vigil/server/api.h"
 #include "vigil/store/sqlite_metadata_store.h"
@@ -22,17 +24,10 @@ using wire::Json;
 
 constexpr char kEmail[] = "alice@example.com";
 
-class ApiRecoveryTest : public ::testing::Test {
+class ApiRecoveryTest : public ApiFixture {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("vigil-recovery-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    metadata_ = store::SqliteMetadataStore::Open((dir_ / "metadata.db").string()).value();
-    blobs_ = store::LocalBlobStore::Open((dir_ / "blobs").string()).value();
-    api_ = std::make_unique<Api>(Services{*metadata_, *blobs_, clock_, secret_});
+    ApiFixture::SetUp();
     const Json body = {{"account_id", "acct_alice000"},
                        {"device_id", "dev_laptop00"},
                        {"email", kEmail},
@@ -48,8 +43,6 @@ class ApiRecoveryTest : public ::testing::Test {
     ASSERT_EQ(created.status, 201u) << created.body;
     laptop_ = Parse(created)["session_token"].get<std::string>();
   }
-
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   net::HttpResponse Post(const std::string& target, const Json& body,
                          const std::string& token = "") {
@@ -81,12 +74,6 @@ class ApiRecoveryTest : public ::testing::Test {
             {"new_recovery_auth_key", wire::BytesField(Bytes(32, new_proof))}};
   }
 
-  FakeClock clock_;
-  crypto::SecretBytes secret_ = crypto::SecretBytes::Random(32);
-  std::filesystem::path dir_;
-  std::unique_ptr<store::SqliteMetadataStore> metadata_;
-  std::unique_ptr<store::LocalBlobStore> blobs_;
-  std::unique_ptr<Api> api_;
   std::string laptop_;
 };
 

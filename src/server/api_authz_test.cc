@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "api_test_fixture.h"
+
 #include "vigil/crypto/hash.h"
 #include "vigil/server/api.h"
 #include "vigil/server/route.h"
@@ -20,17 +22,10 @@ namespace {
 
 using wire::Json;
 
-class ApiAuthzTest : public ::testing::Test {
+class ApiAuthzTest : public ApiFixture {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("vigil-authz-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    metadata_ = store::SqliteMetadataStore::Open((dir_ / "metadata.db").string()).value();
-    blobs_ = store::LocalBlobStore::Open((dir_ / "blobs").string()).value();
-    api_ = std::make_unique<Api>(Services{*metadata_, *blobs_, clock_, secret_});
+    ApiFixture::SetUp();
     alice_ = CreateAccount("alice@example.com", "acct_alice000");
     bob_ = CreateAccount("bob@example.com", "acct_bob00000");
     // Bob's household and camera, made directly in the store.
@@ -76,8 +71,6 @@ class ApiAuthzTest : public ::testing::Test {
     bob_session_id_ = SessionIdOf(bob_);
     Call("DELETE", "/v1/sessions/" + SessionIdOf(revoked_token_), alice_);
   }
-
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   net::HttpResponse Call(const std::string& method, const std::string& target,
                          const std::string& token, const std::string& body = "") {
@@ -139,12 +132,6 @@ class ApiAuthzTest : public ::testing::Test {
 
   static bool Refused(unsigned status) { return status == 401 || status == 403 || status == 404; }
 
-  FakeClock clock_;
-  crypto::SecretBytes secret_ = crypto::SecretBytes::Random(32);
-  std::filesystem::path dir_;
-  std::unique_ptr<store::SqliteMetadataStore> metadata_;
-  std::unique_ptr<store::LocalBlobStore> blobs_;
-  std::unique_ptr<Api> api_;
   std::string alice_, bob_, camera_token_, alice_camera_token_, revoked_token_, bob_session_id_;
 };
 

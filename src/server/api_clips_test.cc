@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include "api_test_fixture.h"
+
 #include "vigil/crypto/hash.h"
 #include "vigil/server/api.h"
 #include "vigil/store/sqlite_metadata_store.h"
@@ -18,17 +20,10 @@ namespace {
 
 using wire::Json;
 
-class ApiClipsTest : public ::testing::Test {
+class ApiClipsTest : public ApiFixture {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("vigil-clips-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    metadata_ = store::SqliteMetadataStore::Open((dir_ / "metadata.db").string()).value();
-    blobs_ = store::LocalBlobStore::Open((dir_ / "blobs").string()).value();
-    api_ = std::make_unique<Api>(Services{*metadata_, *blobs_, clock_, secret_});
+    ApiFixture::SetUp();
     // The owner's account and session, made in the store (accounts have their own tests).
     store::AccountRecord account;
     account.account_id = "acct_owner000";
@@ -55,8 +50,6 @@ class ApiClipsTest : public ::testing::Test {
          Bytes(cred.begin(), cred.end()), std::nullopt, clock_.NowUnixSeconds()},
         audit));
   }
-
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   net::HttpResponse Call(const std::string& method, const std::string& target,
                          const std::string& token, const std::string& body = "",
@@ -101,12 +94,6 @@ class ApiClipsTest : public ::testing::Test {
     ASSERT_TRUE(Body(r)["committed"].get<bool>());
   }
 
-  FakeClock clock_;
-  crypto::SecretBytes secret_ = crypto::SecretBytes::Random(32);
-  std::filesystem::path dir_;
-  std::unique_ptr<store::SqliteMetadataStore> metadata_;
-  std::unique_ptr<store::LocalBlobStore> blobs_;
-  std::unique_ptr<Api> api_;
   std::string owner_ = "owner-session-token-for-tests";
   std::string camera_ = "camera-credential-of-the-door";
 };

@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include "api_test_fixture.h"
+
 #include "vigil/core/clock.h"
 #include "vigil/crypto/hash.h"
 #include "vigil/server/api.h"
@@ -21,21 +23,13 @@ namespace {
 
 using wire::Json;
 
-class ApiHouseholdTest : public ::testing::Test {
+class ApiHouseholdTest : public ApiFixture {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("vigil-household-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    metadata_ = store::SqliteMetadataStore::Open((dir_ / "metadata.db").string()).value();
-    blobs_ = store::LocalBlobStore::Open((dir_ / "blobs").string()).value();
-    api_ = std::make_unique<Api>(Services{*metadata_, *blobs_, clock_, secret_});
+    ApiFixture::SetUp();
     alice_ = CreateAccount("alice@example.com", "acct_alice000");
     bob_ = CreateAccount("bob@example.com", "acct_bob00000");
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   net::HttpResponse Call(const std::string& method, const std::string& target,
                          const std::string& token, const Json& body = Json::object()) {
@@ -106,12 +100,6 @@ class ApiHouseholdTest : public ::testing::Test {
 
   static std::string PairingId(std::uint8_t fill) { return Base64UrlEncode(Bytes(32, fill)); }
 
-  FakeClock clock_;
-  crypto::SecretBytes secret_ = crypto::SecretBytes::Random(32);
-  std::filesystem::path dir_;
-  std::unique_ptr<store::SqliteMetadataStore> metadata_;
-  std::unique_ptr<store::LocalBlobStore> blobs_;
-  std::unique_ptr<Api> api_;
   std::string alice_, bob_;
 };
 
