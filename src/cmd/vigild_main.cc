@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -18,6 +19,7 @@
 #include <fstream>
 #include <iterator>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -173,6 +175,23 @@ int Init(const vigil::ParsedFlags& flags) {
   return 0;
 }
 
+// The integer value of --name in [min, max], or `fallback` when absent; a
+// malformed or out-of-range value is a usage error (printed; nullopt).
+std::optional<std::int64_t> IntegerFlag(const vigil::ParsedFlags& flags, const char* name,
+                                        std::int64_t fallback, std::int64_t min, std::int64_t max) {
+  const auto text = flags.Get(name);
+  if (!text) return fallback;
+  std::int64_t value = 0;
+  const char* end = text->data() + text->size();
+  const auto [ptr, ec] = std::from_chars(text->data(), end, value);
+  if (ec != std::errc() || ptr != end || value < min || value > max) {
+    std::fprintf(stderr, "vigild: --%s takes an integer in %lld..%lld, not '%s'\n", name,
+                 static_cast<long long>(min), static_cast<long long>(max), text->c_str());
+    return std::nullopt;
+  }
+  return value;
+}
+
 int Serve(const vigil::ParsedFlags& flags) {
   auto data = flags.Require("data");
   if (!data) {
@@ -198,6 +217,12 @@ int Serve(const vigil::ParsedFlags& flags) {
     std::fprintf(stderr, "vigild: --listen: bad port in %s\n", listen.c_str());
     return 2;
   }
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const auto sweep_every_s = IntegerFlag(flags, "sweep-every", 60, 1, 86400);
+  const auto clock_offset_s =
+      IntegerFlag(flags, "testing-clock-offset", 0, -3153600000, 3153600000);
+  const auto threads = IntegerFlag(flags, "threads", std::max(8, 4 * cores), 1, 256);
+  if (!sweep_every_s || !clock_offset_s || !threads) return 2;
   auto fail = [](const vigil::Error& e) {
     std::fprintf(stderr, "vigild: %s\n", e.ToString().c_str());
     return 1;
@@ -228,17 +253,12 @@ int Serve(const vigil::ParsedFlags& flags) {
     return fail(orphans.error());
   }
 
-  std::int64_t sweep_every_s = 60;
-  std::int64_t clock_offset_s = 0;
-  if (auto v = flags.Get("sweep-every"))
-    sweep_every_s = std::max<std::int64_t>(1, std::atoll(v->c_str()));
-  if (auto v = flags.Get("testing-clock-offset")) {
-    clock_offset_s = std::atoll(v->c_str());
+  if (*clock_offset_s != 0) {
     std::fprintf(stderr,
                  "vigild: WARNING: clock moved by %lld s (--testing-clock-offset, tests only)\n",
-                 static_cast<long long>(clock_offset_s));
+                 static_cast<long long>(*clock_offset_s));
   }
-  const OffsetClock clock(clock_offset_s);
+  const OffsetClock clock(*clock_offset_s);
   vigil::server::Api api(vigil::server::Services{**db, **blobs, clock, server_secret});
   vigil::net::ServerOptions options;
   options.host = host;
@@ -246,9 +266,7 @@ int Serve(const vigil::ParsedFlags& flags) {
   options.insecure_plain_http = flags.Has("insecure-http");
   // Handlers block on fsync (blobs, SQLite): more threads than cores keep the
   // disk busy with several uploads while others wait on it.
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  options.threads = std::max(8, 4 * cores);
-  if (auto v = flags.Get("threads")) options.threads = std::clamp(std::atoi(v->c_str()), 1, 256);
+  options.threads = static_cast<int>(*threads);
   if (!options.insecure_plain_http) {
     options.certificate_pem_path = paths.Cert();
     options.private_key_pem_path = paths.TlsKey();
@@ -288,7 +306,7 @@ int Serve(const vigil::ParsedFlags& flags) {
                      static_cast<long long>(swept->stale_uploads));
       }
       lock.lock();
-      sweep_wake.wait_for(lock, std::chrono::seconds(sweep_every_s), [&] { return stopping; });
+      sweep_wake.wait_for(lock, std::chrono::seconds(*sweep_every_s), [&] { return stopping; });
     }
   });
   auto ran = (*server)->Run();

@@ -114,6 +114,18 @@ class ClipsTest(harness.VigilTestCase):
             self.camera.declare("clip_after_delete", b"x")
         self.assertEqual(refused.exception.status, 401)
 
+    def test_bad_serve_flags_are_refused_before_anything_starts(self):
+        import subprocess
+        for flag, value in (("--threads", "abc"), ("--sweep-every", "0"),
+                            ("--testing-clock-offset", "1e9")):
+            r = subprocess.run([str(harness.BIN / "vigild"), "serve", "--data",
+                                str(self.server.data), "--listen", "127.0.0.1:0", flag, value],
+                               capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+            self.assertIn(flag, r.stderr)
+        self.assertEqual(len(self.events()), 0)  # the running server is untouched
+
 
 if __name__ == "__main__":
     harness.main()
