@@ -6,9 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <fstream>
-#include <iterator>
 
+#include "vigil/core/files.h"
 #include "vigil/core/os_error.h"
 #include "vigil/wire/json.h"
 
@@ -28,47 +27,15 @@ Status MakeDir(const std::string& dir) {
   return OkStatus();
 }
 
-Status WriteAll(int fd, const std::string& text, const std::string& path) {
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Fail(FromErrno(errno, "write " + path));
-    done += static_cast<std::size_t>(n);
-  }
-  return OkStatus();
-}
-
-// Temp file, fsync, then link (exclusive: never replaces) or rename, then
-// fsync the directory.
+// Exclusive for `init` (never replaces an identity), replacing afterwards.
 Status WriteStateFile(const std::string& dir, const std::string& text, bool exclusive) {
   const std::string path = StatePath(dir);
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Fail(FromErrno(errno, "create " + tmp));
-  ::fchmod(fd, 0600);
-  Status written = WriteAll(fd, text, tmp);
-  if (written && ::fsync(fd) != 0) written = Fail(FromErrno(errno, "fsync " + tmp));
-  ::close(fd);
-  if (written) {
-    const bool placed = exclusive ? ::link(tmp.c_str(), path.c_str()) == 0
-                                  : ::rename(tmp.c_str(), path.c_str()) == 0;
-    if (!placed) {
-      written = errno == EEXIST ? Fail(ErrorCode::kAlreadyExists,
-                                       path +
-                                           " already holds a camera identity; refusing to "
-                                           "overwrite it")
-                                : Fail(FromErrno(errno, "install " + path));
-    }
+  Status written = WriteFileAtomically(path, text, 0600, exclusive);
+  if (!written && written.error().code == ErrorCode::kAlreadyExists) {
+    return Fail(ErrorCode::kAlreadyExists,
+                path + " already holds a camera identity; refusing to overwrite it");
   }
-  ::unlink(tmp.c_str());
-  if (!written) return written;
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return OkStatus();
+  return written;
 }
 
 std::string SecretField(const crypto::SecretBytes& secret) {
@@ -114,13 +81,13 @@ Result<CameraState> CameraState::Create(const std::string& dir, const std::strin
 }
 
 Result<CameraState> CameraState::Load(const std::string& dir) {
-  std::ifstream in(StatePath(dir));
-  if (!in) {
+  auto text = ReadFile(StatePath(dir));
+  if (!text) {
+    if (text.error().code != ErrorCode::kNotFound) return Fail(text.error());
     return Fail(ErrorCode::kNotFound,
                 "no camera identity in " + dir + ": run vigil-agent init --state " + dir);
   }
-  const std::string text(std::istreambuf_iterator<char>(in), {});
-  auto json = wire::ParseObject(text);
+  auto json = wire::ParseObject(*text);
   auto corrupt = [&](const Error& e) {
     return Error{ErrorCode::kDataLoss, StatePath(dir) + " is corrupt: " + e.message};
   };
