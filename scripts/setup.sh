@@ -12,7 +12,15 @@ packages=(
   # libraries
   libssl-dev libsodium-dev libargon2-dev libexpected-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libboost1.81-dev libsqlite3-dev sqlite3 liboath-dev
+  libboost1.81-dev libsqlite3-dev sqlite3 liboath-dev libtoml11-dev
+  # the agent's media: FFmpeg 5.1 libraries (libx264 comes with libavcodec59)
+  libavformat-dev libavdevice-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev ffmpeg
+  # test media (vtest.avi, tree.avi) and a real RTSP server for the tests
+  opencv-doc gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-tools
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
+  gstreamer1.0-plugins-bad gstreamer1.0-libav
+  # the reference the agent benchmark compares against
+  motion
   # tests and benchmarks: syscall traces, a reference HTTP server
   strace nginx-light libnginx-mod-http-dav-ext
   # second, independent decoder of our formats (docs/formats/)

@@ -29,7 +29,11 @@ for f in $files; do
 done
 echo "tidy: ${#todo[@]} files ($mode)"
 [ ${#todo[@]} -eq 0 ] && exit 0
-printf '%s\n' "${todo[@]}" | xargs -P "$(nproc)" -n 4 clang-tidy -p "$build" --quiet 2>&1 \
+# clang-tidy reads g++'s command lines: drop the GCC-only flags clang rejects.
+db=$(mktemp -d)
+trap 'rm -rf "$db"' EXIT
+sed -e 's/ -fvect-cost-model=[a-z]*//g' "$build/compile_commands.json" >"$db/compile_commands.json"
+printf '%s\n' "${todo[@]}" | xargs -P "$(nproc)" -n 4 clang-tidy -p "$db" --quiet 2>&1 \
   | grep -v -E '^[0-9]+ warnings? generated|^Suppressed|^Use -header-filter|^$' | tee /tmp/vigil-tidy.$$ || true
 if grep -q -E 'error:|warning:' /tmp/vigil-tidy.$$; then
   rm -f /tmp/vigil-tidy.$$
