@@ -99,10 +99,11 @@ TEST(LabelTest, EveryLabelIsVersionedAndUnique) {
       Label(SignaturePurpose::kClipManifest), Label(SignaturePurpose::kHeartbeat),
       Label(SignaturePurpose::kKeyChain),     Label(SignaturePurpose::kPairingClaim),
       Label(SignaturePurpose::kRoster),       Label(EnvelopePurpose::kCameraName),
-      Label(KeyPurpose::kRecoveryAuth)};
+      Label(KeyPurpose::kRecoveryAuth),       Label(EnvelopePurpose::kAlert),
+      Label(SignaturePurpose::kAlert)};
   const std::set<std::string_view> labels(all.begin(), all.end());
   EXPECT_EQ(labels.size(), all.size());
-  EXPECT_EQ(labels.size(), 19u);
+  EXPECT_EQ(labels.size(), 21u);
   for (auto l : labels) {
     EXPECT_EQ(l.rfind("vigil/v1/", 0), 0u) << l;
     EXPECT_EQ(l.find('\0'), std::string_view::npos);
@@ -118,7 +119,8 @@ TEST(LabelTest, TheRegistryDocumentListsEveryLabel) {
                  Label(KeyPurpose::kPairingMac), Label(KeyPurpose::kTotpSeedKey),
                  Label(EnvelopePurpose::kHouseholdKey), Label(SignaturePurpose::kKeyChain),
                  Label(SignaturePurpose::kPairingClaim), Label(SignaturePurpose::kRoster),
-                 Label(KeyPurpose::kClipVideo), Label(EnvelopePurpose::kCameraName)}) {
+                 Label(KeyPurpose::kClipVideo), Label(EnvelopePurpose::kCameraName),
+                 Label(EnvelopePurpose::kAlert), Label(SignaturePurpose::kAlert)}) {
     // Appended piecewise: g++ 12 at -O3 warns (-Wrestrict, a false positive)
     // on "`" + std::string(l).
     std::string needle = "`";

@@ -26,6 +26,7 @@ std::string_view Label(EnvelopePurpose purpose) {
     case EnvelopePurpose::kClipKey: return "vigil/v1/clip-key-envelope";
     case EnvelopePurpose::kHouseholdKey: return "vigil/v1/household-key-envelope";
     case EnvelopePurpose::kCameraName: return "vigil/v1/camera-name";
+    case EnvelopePurpose::kAlert: return "vigil/v1/alert";
   }
   return {};
 }
@@ -37,6 +38,7 @@ std::string_view Label(SignaturePurpose purpose) {
     case SignaturePurpose::kKeyChain: return "vigil/v1/key-chain";
     case SignaturePurpose::kPairingClaim: return "vigil/v1/pairing-claim";
     case SignaturePurpose::kRoster: return "vigil/v1/roster";
+    case SignaturePurpose::kAlert: return "vigil/v1/alert-signature";
   }
   return {};
 }

@@ -15,6 +15,7 @@
 #include "vigil/crypto/key_purpose.h"
 #include "vigil/crypto/signing.h"
 #include "vigil/seal/account_keys.h"
+#include "vigil/seal/alert.h"
 #include "vigil/seal/camera_name.h"
 #include "vigil/seal/clip_container.h"
 #include "vigil/seal/clip_manifest.h"
@@ -1076,6 +1077,137 @@ Result<ordered_json> MakeClipVectors() {
   bad_doc("empty label", Bytes{0x56, 0x47, 0x4d, 0x44, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00,
                                0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00});
   out["negative_metadata"] = std::move(bad_metadata);
+  return out;
+}
+
+Result<ordered_json> MakeAlertVectors() {
+  VIGIL_TRY(camera, crypto::SigningKey::FromSeed(FixedSecret("vigil alert vector camera", 32)));
+  VIGIL_TRY(household,
+            HouseholdPrivateKey::FromSecret(FixedSecret("vigil alert vector household", 32)));
+  ordered_json out;
+  out["format"] = "docs/formats/alert.md";
+  out["camera_signing_seed"] = RevealHex(camera.seed());
+  out["camera_public_key"] = HexEncode(camera.verify_key().bytes());
+  out["household_private_key"] = RevealHex(household.secret());
+  out["household_public_key"] = HexEncode(household.public_key().bytes());
+  struct Case {
+    std::string label;
+    std::string alert_id;
+    std::string camera_id;
+    std::uint64_t epoch;
+    AlertContent content;
+  };
+  const std::vector<Case> cases = {
+      {"event started",
+       "alr_0001",
+       "cam_porch",
+       1,
+       {AlertKind::kEventStarted,
+        "evt_20261130_152001",
+        1796052001,
+        0,
+        {"motion", "person"},
+        4200}},
+      {"clip complete, no labels",
+       "alr_0002",
+       "cam_porch",
+       1,
+       {AlertKind::kClipComplete, "evt_20261130_152001", 1796052001, 17, {}, 0}},
+      {"largest content",
+       "alr_0003",
+       "cam_garage",
+       7,
+       {AlertKind::kEventStarted, std::string(kMaxAlertClipIdBytes, 'c'), UINT64_MAX, UINT64_MAX,
+        std::vector<std::string>(kMaxAlertLabels, std::string(kMaxAlertLabelBytes, 'x')),
+        kMaxAlertMotionScore}},
+  };
+  ordered_json positives = ordered_json::array();
+  Bytes reference;
+  for (const Case& c : cases) {
+    const SecretBytes ephemeral = FixedSecret("alert ephemeral " + c.label, 32);
+    VIGIL_TRY(sealed, internal::SealAlertForVectors(c.content, c.alert_id, c.camera_id, c.epoch,
+                                                    household.public_key(), camera, &ephemeral));
+    VIGIL_TRY(padded, internal::EncodeAlertContent(c.content));
+    VIGIL_TRY(info, internal::AlertInfo(c.alert_id, c.camera_id, c.epoch,
+                                        household.public_key().KeyId()));
+    ordered_json v;
+    v["name"] = c.label;
+    v["alert_id"] = HexEncode(AsBytes(c.alert_id));
+    v["camera_id"] = HexEncode(AsBytes(c.camera_id));
+    v["household_epoch"] = c.epoch;
+    v["kind"] = static_cast<int>(c.content.kind);
+    v["clip_id"] = c.content.clip_id;
+    v["event_time_unix_s"] = c.content.event_time_unix_s;
+    v["sequence"] = c.content.sequence;
+    v["labels"] = c.content.labels;
+    v["motion_score"] = c.content.motion_score;
+    v["ephemeral_private_key"] = RevealHex(ephemeral);
+    v["plaintext"] = HexEncode(padded);
+    v["info"] = HexEncode(info);
+    v["sealed"] = HexEncode(sealed);
+    positives.push_back(std::move(v));
+    if (reference.empty()) reference = sealed;
+  }
+  out["vectors"] = std::move(positives);
+  ordered_json negatives = ordered_json::array();
+  auto negative = [&](std::string name, const Bytes& sealed, std::string_view alert_id,
+                      std::string_view camera_id, std::uint64_t epoch, std::string expected) {
+    ordered_json n;
+    n["name"] = std::move(name);
+    n["alert_id"] = HexEncode(AsBytes(alert_id));
+    n["camera_id"] = HexEncode(AsBytes(camera_id));
+    n["household_epoch"] = epoch;
+    n["sealed"] = HexEncode(sealed);
+    n["error"] = std::move(expected);
+    negatives.push_back(std::move(n));
+  };
+  auto flipped = [&](std::size_t offset) {
+    Bytes b = reference;
+    b[offset] ^= 0x01;
+    return b;
+  };
+  const std::string vf = "verification failed";
+  const std::string df = "decryption failed";
+  negative("other alert id", reference, "alr_0009", "cam_porch", 1, vf);
+  negative("other camera id", reference, "alr_0001", "cam_garage", 1, vf);
+  negative("other household epoch", reference, "alr_0001", "cam_porch", 2, df);
+  negative("flipped bit in magic", flipped(0), "alr_0001", "cam_porch", 1, vf);
+  negative("flipped bit in epoch", flipped(12), "alr_0001", "cam_porch", 1, vf);
+  negative("flipped bit in key id", flipped(20), "alr_0001", "cam_porch", 1, vf);
+  negative("flipped bit in enc", flipped(50), "alr_0001", "cam_porch", 1, vf);
+  negative("flipped bit in ciphertext", flipped(300), "alr_0001", "cam_porch", 1, vf);
+  negative("flipped bit in signature", flipped(kSealedAlertBytes - 1), "alr_0001", "cam_porch", 1,
+           vf);
+  negative("truncated", Bytes(reference.begin(), reference.end() - 1), "alr_0001", "cam_porch", 1,
+           vf);
+  VIGIL_TRY(stranger, HouseholdPrivateKey::FromSecret(FixedSecret("another household", 32)));
+  const SecretBytes ephemeral = FixedSecret("alert ephemeral stranger", 32);
+  VIGIL_TRY(to_stranger, internal::SealAlertForVectors(cases[0].content, "alr_0001", "cam_porch", 1,
+                                                       stranger.public_key(), camera, &ephemeral));
+  negative("sealed to another household key", to_stranger, "alr_0001", "cam_porch", 1, df);
+  VIGIL_TRY(other_camera, crypto::SigningKey::FromSeed(FixedSecret("another camera", 32)));
+  VIGIL_TRY(by_stranger,
+            internal::SealAlertForVectors(cases[0].content, "alr_0001", "cam_porch", 1,
+                                          household.public_key(), other_camera, &ephemeral));
+  negative("signed by another camera", by_stranger, "alr_0001", "cam_porch", 1, vf);
+  out["negative"] = std::move(negatives);
+  // Plaintexts that are not the one encoding of a content (after decryption).
+  ordered_json bad_plaintexts = ordered_json::array();
+  VIGIL_TRY(good, internal::EncodeAlertContent(cases[0].content));
+  auto bad = [&](std::string name, Bytes p) {
+    bad_plaintexts.push_back(ordered_json{{"name", std::move(name)}, {"plaintext", HexEncode(p)}});
+  };
+  Bytes p = good;
+  p.back() = 1;
+  bad("non-zero padding", p);
+  p = good;
+  p[0] = 3;
+  bad("unknown kind", p);
+  p = good;
+  p[1] = 0;
+  bad("empty clip id", p);
+  bad("short", Bytes(good.begin(), good.end() - 1));
+  out["negative_plaintext"] = std::move(bad_plaintexts);
   return out;
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // vigil-make-vectors DIR: writes streaming-aead.json, hpke-envelope.json,
-// household-envelope.json, keyring.json, pairing.json, key-chain.json, camera-name.json and
-// clip.json into DIR. Run once when a format is
+// household-envelope.json, keyring.json, pairing.json, key-chain.json, camera-name.json,
+// clip.json and alert.json into DIR. Run once when a format is
 // created; the files are checked in and seal_format_vectors_test keeps them honest.
 
 #include <cstdio>
@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
       {"key-chain.json", vigil::seal::MakeKeyChainVectors},
       {"camera-name.json", vigil::seal::MakeCameraNameVectors},
       {"clip.json", vigil::seal::MakeClipVectors},
+      {"alert.json", vigil::seal::MakeAlertVectors},
   };
   for (const auto& [name, make] : files) {
     auto json = make();

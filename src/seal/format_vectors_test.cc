@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "vigil/seal/account_keys.h"
+#include "vigil/seal/alert.h"
 #include "vigil/seal/camera_name.h"
 #include "vigil/seal/clip_container.h"
 #include "vigil/seal/clip_manifest.h"
@@ -361,6 +362,37 @@ TEST(FormatVectorsTest, CheckedInClipVectorsMatchTheCodeAndOpen) {
   }
   for (const auto& n : file["negative_metadata"]) {
     EXPECT_FALSE(DecodeClipMetadata(Hex(n["metadata"])).has_value()) << n["name"];
+  }
+}
+
+TEST(FormatVectorsTest, CheckedInAlertVectorsMatchTheCodeAndOpen) {
+  auto made = MakeAlertVectors();
+  ASSERT_TRUE(made.has_value()) << made.error().ToString();
+  const auto file = Load("alert.json");
+  EXPECT_EQ(*made, file);
+  auto camera = crypto::VerifyKey::FromBytes(Hex(file["camera_public_key"]));
+  auto household = HouseholdPrivateKey::FromSecret(
+      SecretBytes(Hex(file["household_private_key"]), InsecureSecretAccess::Get()));
+  ASSERT_TRUE(camera.has_value() && household.has_value());
+  for (const auto& v : file["vectors"]) {
+    auto opened =
+        OpenAlert(Hex(v["sealed"]), ToString(Hex(v["alert_id"])), ToString(Hex(v["camera_id"])),
+                  v["household_epoch"].get<std::uint64_t>(), *camera, *household);
+    ASSERT_TRUE(opened.has_value()) << v["name"];
+    EXPECT_EQ(static_cast<int>(opened->kind), v["kind"].get<int>());
+    EXPECT_EQ(opened->clip_id, v["clip_id"].get<std::string>());
+    EXPECT_EQ(opened->labels, v["labels"].get<std::vector<std::string>>());
+    EXPECT_EQ(opened->sequence, v["sequence"].get<std::uint64_t>());
+  }
+  for (const auto& n : file["negative"]) {
+    auto r =
+        OpenAlert(Hex(n["sealed"]), ToString(Hex(n["alert_id"])), ToString(Hex(n["camera_id"])),
+                  n["household_epoch"].get<std::uint64_t>(), *camera, *household);
+    ASSERT_FALSE(r.has_value()) << n["name"];
+    EXPECT_EQ(r.error().message, n["error"].get<std::string>()) << n["name"];
+  }
+  for (const auto& n : file["negative_plaintext"]) {
+    EXPECT_FALSE(internal::DecodeAlertContent(Hex(n["plaintext"])).has_value()) << n["name"];
   }
 }
 

@@ -157,6 +157,9 @@ Api::Impl::Reply Api::Impl::Dispatch(const Route& route, const Authenticated& ca
     case RouteId::kGetClip: return GetClip(call);
     case RouteId::kDownloadClip: return DownloadClip(call);
     case RouteId::kDeleteClip: return DeleteClip(call);
+    case RouteId::kListAlerts: return ListAlerts(call);
+    case RouteId::kPostAlert: return PostAlert(call);
+    case RouteId::kPostHeartbeat: return PostHeartbeat(call);
     case RouteId::kNotFound:
     case RouteId::kHealth:
     case RouteId::kMetrics:

@@ -335,6 +335,8 @@ Result<SweepReport> Api::Impl::Sweep() {
   }
   VIGIL_TRY(offers, services.metadata.DeleteExpiredPairingOffers(now));
   report.expired_pairing_offers = offers;
+  VIGIL_TRY(alerts, SweepAlerts());
+  report.expired_alerts = alerts;
   return report;
 }
 

@@ -357,7 +357,35 @@ Api::Impl::Reply Api::Impl::ListCameras(const Call& call) {
   }
   if (household) {
     VIGIL_TRY(cameras, services.metadata.ListCameras(household->household_id));
-    for (const store::CameraRecord& camera : cameras) list.push_back(CameraJson(camera));
+    for (const store::CameraRecord& camera : cameras) {
+      Json item = CameraJson(camera);
+      // The owner's signed claim of this camera's key, as the owner's client
+      // sent it: another device of the owner verifies the key with it. The
+      // server only relays it (it cannot forge the owner's signature).
+      item["claim"] = nullptr;
+      auto claim = services.metadata.GetPairingClaimForCamera(camera.camera_id);
+      if (claim) {
+        auto payload = wire::ParseObject(
+            std::string_view(reinterpret_cast<const char*>(claim->claim_payload.data()),
+                             claim->claim_payload.size()));
+        if (payload) {
+          (*payload)["pairing_id"] = claim->pairing_id;
+          item["claim"] = std::move(*payload);
+        }
+      } else if (claim.error().code != ErrorCode::kNotFound) {
+        return Fail(claim.error());
+      }
+      list.push_back(std::move(item));
+    }
+    // The latest camera-signed heartbeat (the client verifies it) or nulls.
+    VIGIL_TRY(heartbeats, Heartbeats(household->household_id));
+    for (Json& item : list) {
+      const auto beat = heartbeats.find(item["id"].get<std::string>());
+      const bool has = beat != heartbeats.end();
+      item["heartbeat"] = has ? Json(wire::BytesField(beat->second.heartbeat)) : Json(nullptr);
+      item["heartbeat_received"] =
+          has ? Json(wire::FormatTime(beat->second.received_unix_s)) : Json(nullptr);
+    }
   }
   return JsonOk({{"cameras", std::move(list)}});
 }

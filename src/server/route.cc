@@ -49,6 +49,9 @@ constexpr std::array kRoutes = {
     RouteSpec{"GET", "/v1/ws", kOwnerWebSocket, C::kOwner, O::kNothing},
     RouteSpec{"POST", "/v1/clips", kDeclareClip, C::kCamera, O::kNothing},
     RouteSpec{"PUT", "/v1/clips/{id}/data", kUploadClipData, C::kCamera, O::kClip},
+    RouteSpec{"GET", "/v1/alerts", kListAlerts, C::kOwner, O::kNothing},
+    RouteSpec{"POST", "/v1/alerts", kPostAlert, C::kCamera, O::kNothing},
+    RouteSpec{"POST", "/v1/heartbeats", kPostHeartbeat, C::kCamera, O::kNothing},
 };
 
 bool ValidId(std::string_view id) {
@@ -143,6 +146,9 @@ std::string_view RouteName(RouteId id) {
     case kOwnerWebSocket: return "owner_websocket";
     case kDeclareClip: return "declare_clip";
     case kUploadClipData: return "upload_clip_data";
+    case kListAlerts: return "list_alerts";
+    case kPostAlert: return "post_alert";
+    case kPostHeartbeat: return "post_heartbeat";
   }
   return "unknown";
 }

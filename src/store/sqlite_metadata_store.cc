@@ -802,6 +802,23 @@ Result<PairingClaim> SqliteMetadataStore::GetPairingClaim(std::string_view pairi
       "no claim for pairing offer " + Quoted(pairing_id));
 }
 
+Result<PairingClaim> SqliteMetadataStore::GetPairingClaimForCamera(std::string_view camera_id) {
+  std::lock_guard lock(mu_);
+  VIGIL_TRY(stmt, Statement::Prepare(db_,
+                                     "SELECT pairing_id, household_id, camera_id, "
+                                     "camera_credential_hash, claim_payload, "
+                                     "claimed_by_account_id, claimed_unix_s FROM pairing_offers "
+                                     "WHERE camera_id = ? AND claim_payload IS NOT NULL"));
+  stmt.Bind(camera_id);
+  return QueryOne(
+      stmt,
+      [](const Statement& s) {
+        return PairingClaim{s.Text(0), s.Text(1), s.Text(2), s.Blob(3),
+                            s.Blob(4), s.Text(5), s.Int(6)};
+      },
+      "no claim for camera " + Quoted(camera_id));
+}
+
 Result<std::int64_t> SqliteMetadataStore::DeleteExpiredPairingOffers(std::int64_t now_unix_s) {
   std::lock_guard lock(mu_);
   VIGIL_TRY(stmt, Statement::Prepare(db_,
@@ -1047,6 +1064,107 @@ Result<std::vector<ClipRecord>> SqliteMetadataStore::ListStaleUploads(
                                               "ORDER BY declared_unix_s, clip_id LIMIT ?")));
   stmt.Bind(declared_before_unix_s, ClampLimit(limit, kMaxListRows));
   return QueryAll(stmt, ReadClip);
+}
+
+// --- Alerts and heartbeats ---
+
+namespace {
+
+constexpr std::string_view kAlertColumns =
+    "alert_id, household_id, camera_id, alert, received_unix_s";
+AlertRecord ReadAlert(const Statement& s) {
+  return AlertRecord{s.Text(0), s.Text(1), s.Text(2), s.Blob(3), s.Int(4)};
+}
+
+constexpr std::string_view kHeartbeatColumns = "camera_id, heartbeat, received_unix_s";
+HeartbeatRecord ReadHeartbeat(const Statement& s) {
+  return HeartbeatRecord{s.Text(0), s.Blob(1), s.Int(2)};
+}
+
+}  // namespace
+
+Result<PutAlertResult> SqliteMetadataStore::PutAlert(const AlertRecord& alert) {
+  std::lock_guard lock(mu_);
+  return InTransaction(db_, [&]() -> Result<PutAlertResult> {
+    VIGIL_TRY(existing, Statement::Prepare(
+                            db_, Sql("SELECT ", kAlertColumns, " FROM alerts WHERE alert_id = ?")));
+    existing.Bind(alert.alert_id);
+    VIGIL_TRY(found, existing.Step());
+    if (found) {
+      AlertRecord stored = ReadAlert(existing);
+      // A camera retrying after a lost reply: same bytes, same answer.
+      if (stored.household_id == alert.household_id && stored.camera_id == alert.camera_id &&
+          stored.alert == alert.alert) {
+        return PutAlertResult{std::move(stored), false};
+      }
+      return Fail(ErrorCode::kAlreadyExists,
+                  "alert " + Quoted(alert.alert_id) + " was stored with other content");
+    }
+    VIGIL_TRY(camera,
+              Statement::Prepare(db_, "SELECT household_id FROM cameras WHERE camera_id = ?"));
+    camera.Bind(alert.camera_id);
+    VIGIL_TRY(camera_row, camera.Step());
+    if (!camera_row || camera.Text(0) != alert.household_id) {
+      return Fail(ErrorCode::kFailedPrecondition, "camera " + Quoted(alert.camera_id) +
+                                                      " is not in household " +
+                                                      Quoted(alert.household_id));
+    }
+    VIGIL_TRY(insert, Statement::Prepare(db_, Sql("INSERT INTO alerts (", kAlertColumns,
+                                                  ") VALUES (?, ?, ?, ?, ?)")));
+    Status inserted = insert
+                          .Bind(alert.alert_id, alert.household_id, alert.camera_id, alert.alert,
+                                alert.received_unix_s)
+                          .Run();
+    if (!inserted) return Fail(inserted.error());
+    return PutAlertResult{alert, true};
+  });
+}
+
+Result<std::vector<AlertRecord>> SqliteMetadataStore::ListAlerts(
+    std::string_view household_id, std::optional<std::int64_t> since_unix_s, std::size_t limit) {
+  std::lock_guard lock(mu_);
+  VIGIL_TRY(stmt, Statement::Prepare(db_, Sql("SELECT ", kAlertColumns,
+                                              " FROM alerts WHERE household_id = ?1 "
+                                              "AND (?2 IS NULL OR received_unix_s >= ?2) "
+                                              "ORDER BY received_unix_s, rowid LIMIT ?3")));
+  stmt.Bind(household_id, since_unix_s, ClampLimit(limit, kMaxListRows));
+  return QueryAll(stmt, ReadAlert);
+}
+
+Result<std::int64_t> SqliteMetadataStore::DeleteAlertsReceivedBefore(std::int64_t before_unix_s) {
+  std::lock_guard lock(mu_);
+  VIGIL_TRY(stmt, Statement::Prepare(db_, "DELETE FROM alerts WHERE received_unix_s < ?"));
+  Status erased = stmt.Bind(before_unix_s).Run();
+  if (!erased) return Fail(erased.error());
+  return Changes(db_);
+}
+
+Status SqliteMetadataStore::PutHeartbeat(const HeartbeatRecord& h) {
+  std::lock_guard lock(mu_);
+  return InTransaction(db_, [&]() -> Status {
+    VIGIL_TRY(camera, Statement::Prepare(db_, "SELECT 1 FROM cameras WHERE camera_id = ?"));
+    camera.Bind(h.camera_id);
+    VIGIL_TRY(camera_row, camera.Step());
+    if (!camera_row) {
+      return Fail(ErrorCode::kFailedPrecondition, "no camera " + Quoted(h.camera_id));
+    }
+    VIGIL_TRY(upsert, Statement::Prepare(db_, Sql("INSERT INTO heartbeats (", kHeartbeatColumns,
+                                                  ") VALUES (?1, ?2, ?3) ON CONFLICT (camera_id) "
+                                                  "DO UPDATE SET heartbeat = ?2, "
+                                                  "received_unix_s = ?3")));
+    return upsert.Bind(h.camera_id, h.heartbeat, h.received_unix_s).Run();
+  });
+}
+
+Result<std::vector<HeartbeatRecord>> SqliteMetadataStore::ListHeartbeats(
+    std::string_view household_id) {
+  std::lock_guard lock(mu_);
+  VIGIL_TRY(stmt, Statement::Prepare(db_,
+                                     "SELECT b.camera_id, b.heartbeat, b.received_unix_s "
+                                     "FROM heartbeats b JOIN cameras k USING (camera_id) "
+                                     "WHERE k.household_id = ? ORDER BY b.camera_id"));
+  stmt.Bind(household_id);
+  return QueryAll(stmt, ReadHeartbeat);
 }
 
 // --- SecurityJournal ---

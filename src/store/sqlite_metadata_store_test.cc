@@ -771,6 +771,64 @@ TEST_F(SqliteMetadataStoreTest, FindsClipsPastRetentionAndStaleUploads) {
   EXPECT_TRUE(ids(store_->ListStaleUploads(kT0 - 1, 100)).empty());
 }
 
+// --- Alerts and heartbeats ---
+
+AlertRecord Alert(std::string id, std::string household, std::string camera, std::int64_t at,
+                  std::uint8_t fill = 7) {
+  return AlertRecord{std::move(id), std::move(household), std::move(camera), Fill(541, fill), at};
+}
+
+TEST_F(SqliteMetadataStoreTest, AlertsAreStoredOnceListedInOrderAndSwept) {
+  SeedHousehold("1");
+  SeedHousehold("2");
+  auto first = store_->PutAlert(Alert("alr-1", "hh-1", "cam-1", kT0 + 5));
+  ASSERT_TRUE(first.has_value()) << first.error().ToString();
+  EXPECT_TRUE(first->created);
+  // A retry stores nothing new and answers with the first row.
+  auto retry = store_->PutAlert(Alert("alr-1", "hh-1", "cam-1", kT0 + 50));
+  ASSERT_TRUE(retry.has_value());
+  EXPECT_FALSE(retry->created);
+  EXPECT_EQ(retry->stored.received_unix_s, kT0 + 5);
+  EXPECT_EQ(store_->PutAlert(Alert("alr-1", "hh-1", "cam-1", kT0, 8)).error().code,
+            ErrorCode::kAlreadyExists);
+  // A camera cannot file an alert under another household.
+  EXPECT_EQ(store_->PutAlert(Alert("alr-x", "hh-2", "cam-1", kT0)).error().code,
+            ErrorCode::kFailedPrecondition);
+  ASSERT_TRUE(store_->PutAlert(Alert("alr-2", "hh-1", "cam-1", kT0 + 1)).has_value());
+  ASSERT_TRUE(store_->PutAlert(Alert("alr-3", "hh-2", "cam-2", kT0 + 2)).has_value());
+
+  auto all = store_->ListAlerts("hh-1", std::nullopt, 100).value();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].alert_id, "alr-2");  // oldest first
+  EXPECT_EQ(all[1], first->stored);
+  auto since = store_->ListAlerts("hh-1", kT0 + 5, 100).value();
+  ASSERT_EQ(since.size(), 1u);
+  EXPECT_EQ(since[0].alert_id, "alr-1");
+  EXPECT_EQ(store_->ListAlerts("hh-1", std::nullopt, 1).value().size(), 1u);
+
+  EXPECT_EQ(store_->DeleteAlertsReceivedBefore(kT0 + 3).value(), 2);
+  EXPECT_EQ(store_->ListAlerts("hh-1", std::nullopt, 100).value().size(), 1u);
+  EXPECT_TRUE(store_->ListAlerts("hh-2", std::nullopt, 100).value().empty());
+  // Deleting the camera takes its alerts.
+  ASSERT_TRUE(store_->DeleteCamera("cam-1", By("acct-1")).has_value());
+  EXPECT_TRUE(store_->ListAlerts("hh-1", std::nullopt, 100).value().empty());
+}
+
+TEST_F(SqliteMetadataStoreTest, TheNewestHeartbeatPerCameraIsKept) {
+  SeedHousehold("1");
+  SeedHousehold("2");
+  ASSERT_TRUE(store_->PutHeartbeat(HeartbeatRecord{"cam-1", Fill(120, 1), kT0}).has_value());
+  ASSERT_TRUE(store_->PutHeartbeat(HeartbeatRecord{"cam-1", Fill(120, 2), kT0 + 60}).has_value());
+  ASSERT_TRUE(store_->PutHeartbeat(HeartbeatRecord{"cam-2", Fill(120, 3), kT0}).has_value());
+  EXPECT_EQ(store_->PutHeartbeat(HeartbeatRecord{"cam-9", Fill(120, 3), kT0}).error().code,
+            ErrorCode::kFailedPrecondition);
+  auto beats = store_->ListHeartbeats("hh-1").value();
+  ASSERT_EQ(beats.size(), 1u);
+  EXPECT_EQ(beats[0], (HeartbeatRecord{"cam-1", Fill(120, 2), kT0 + 60}));
+  ASSERT_TRUE(store_->DeleteCamera("cam-1", By("acct-1")).has_value());
+  EXPECT_TRUE(store_->ListHeartbeats("hh-1").value().empty());
+}
+
 TEST_F(SqliteMetadataStoreTest, CommittedRowsSurviveReopening) {
   SeedHousehold("1");
   CommitClip(Clip("clip-1", "hh-1", "cam-1", 10));

@@ -4,8 +4,9 @@
 // Internal to vigil_server: the state and handlers behind Api. api.cc
 // authenticates and dispatches; the handlers live by resource in
 // api_accounts.cc (accounts, login, sessions, TOTP, recovery),
-// api_household.cc (key chain, household, pairing, cameras) and api_clips.cc
-// (clip upload, events, download, deletion, retention).
+// api_household.cc (key chain, household, pairing, cameras), api_clips.cc
+// (clip upload, events, download, deletion, retention) and api_alerts.cc
+// (alerts and heartbeats).
 
 #include <cstdint>
 #include <map>
@@ -213,6 +214,20 @@ struct Api::Impl {
   Reply GetClip(const Call& call);
   Reply DownloadClip(const Call& call);
   Reply DeleteClip(const Call& call);
+
+  // ---- api_alerts.cc ------------------------------------------------------------
+
+  Reply PostAlert(const Call& call);
+  Reply ListAlerts(const Call& call);
+  Reply PostHeartbeat(const Call& call);
+  // Queues `text` to every open owner WebSocket of the household (its
+  // owner's sessions); returns how many sockets. Best effort: a device that
+  // is offline catches up with GET /v1/alerts.
+  std::size_t PushToHousehold(const store::HouseholdRecord& household, std::string_view text);
+  // The latest heartbeat of each of the household's cameras, by camera id.
+  Result<std::map<std::string, store::HeartbeatRecord>> Heartbeats(std::string_view household_id);
+  // Deletes alerts older than their 7-day retention; returns how many.
+  Result<std::int64_t> SweepAlerts();
 };
 
 }  // namespace vigil::server

@@ -33,6 +33,7 @@ enum class EnvelopePurpose : std::uint8_t {
   kClipKey,       // a clip's content key sealed to a household key
   kHouseholdKey,  // a household private key sealed to a member device key
   kCameraName,    // an owner-given camera name sealed to a household key
+  kAlert,         // a camera's event alert sealed to a household key
 };
 
 // Purposes of Ed25519 signatures (prefixed to the signed message).
@@ -42,6 +43,7 @@ enum class SignaturePurpose : std::uint8_t {
   kKeyChain,      // account key-chain version, signed by the account signing key
   kPairingClaim,  // owner's claim of a camera during pairing
   kRoster,        // household roster, signed by the owner
+  kAlert,         // camera-signed sealed alert (with its alert and camera ids)
 };
 
 std::string_view Label(KeyPurpose purpose);

@@ -40,6 +40,7 @@ struct SweepReport {
   std::int64_t expired_clips = 0;           // past their camera's retention
   std::int64_t stale_uploads = 0;           // declared, never finished, older than a week
   std::int64_t expired_pairing_offers = 0;  // unclaimed and past expiry
+  std::int64_t expired_alerts = 0;          // older than the 7-day alert retention
 };
 
 // Thread-safe: called concurrently from the server's threads.

@@ -53,9 +53,12 @@ enum class RouteId : std::uint8_t {
   kDownloadClip,
   kDeleteClip,
   kOwnerWebSocket,
+  kListAlerts,
   // camera credential
   kDeclareClip,
   kUploadClipData,
+  kPostAlert,
+  kPostHeartbeat,
 };
 
 // Who may call a route.

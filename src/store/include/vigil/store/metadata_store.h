@@ -192,6 +192,29 @@ struct ClipFilter {
   std::size_t limit = kMaxListRows;          // capped at kMaxListRows
 };
 
+// A sealed, camera-signed alert as vigild keeps it (opaque bytes).
+struct AlertRecord {
+  std::string alert_id;  // 1..64 chars, chosen by the camera
+  std::string household_id;
+  std::string camera_id;
+  Bytes alert;                       // 1..4096 bytes
+  std::int64_t received_unix_s = 0;  // server receipt time
+  bool operator==(const AlertRecord&) const = default;
+};
+
+struct PutAlertResult {
+  AlertRecord stored;    // the row as stored (the earlier one on a retry)
+  bool created = false;  // false when the same alert was stored before
+};
+
+// The newest camera-signed heartbeat of a camera (opaque bytes).
+struct HeartbeatRecord {
+  std::string camera_id;
+  Bytes heartbeat;  // 1..1024 bytes
+  std::int64_t received_unix_s = 0;
+  bool operator==(const HeartbeatRecord&) const = default;
+};
+
 // Metadata of vigild. Implementations are thread-safe.
 class MetadataStore {
  public:
@@ -302,6 +325,10 @@ class MetadataStore {
                               const Audit& audit) = 0;
   // kNotFound if no offer or not claimed yet.
   virtual Result<PairingClaim> GetPairingClaim(std::string_view pairing_id) = 0;
+  // The claim that created camera `camera_id` (its owner-signed pairing
+  // claim, which other devices of the owner verify the camera key with).
+  // kNotFound if none is kept.
+  virtual Result<PairingClaim> GetPairingClaimForCamera(std::string_view camera_id) = 0;
   // Deletes unclaimed offers with expires_unix_s <= now; returns how many.
   virtual Result<std::int64_t> DeleteExpiredPairingOffers(std::int64_t now_unix_s) = 0;
 
@@ -350,6 +377,25 @@ class MetadataStore {
   // uploads a sweeper may delete), oldest first, at most `limit`.
   virtual Result<std::vector<ClipRecord>> ListStaleUploads(std::int64_t declared_before_unix_s,
                                                            std::size_t limit) = 0;
+
+  // --- Alerts and heartbeats (migration 003) ---
+  // Stores an alert. Idempotent: an alert_id already stored with the same
+  // household, camera and bytes returns that row with created = false; any
+  // other content under the id is kAlreadyExists. kFailedPrecondition if the
+  // camera is not in the household.
+  virtual Result<PutAlertResult> PutAlert(const AlertRecord& alert) = 0;
+  // The household's alerts with received_unix_s >= since (all when nullopt),
+  // oldest first, at most `limit` (capped at kMaxListRows).
+  virtual Result<std::vector<AlertRecord>> ListAlerts(std::string_view household_id,
+                                                      std::optional<std::int64_t> since_unix_s,
+                                                      std::size_t limit) = 0;
+  // Deletes alerts with received_unix_s < before_unix_s; returns how many.
+  virtual Result<std::int64_t> DeleteAlertsReceivedBefore(std::int64_t before_unix_s) = 0;
+  // Inserts or replaces the camera's heartbeat. kFailedPrecondition if no
+  // such camera.
+  virtual Status PutHeartbeat(const HeartbeatRecord& heartbeat) = 0;
+  // The latest heartbeat of each camera of the household that sent one.
+  virtual Result<std::vector<HeartbeatRecord>> ListHeartbeats(std::string_view household_id) = 0;
 };
 
 // Startup recovery (003 §Procedures, "Startup"): deletes every committed blob

@@ -86,6 +86,7 @@ class SqliteMetadataStore final : public MetadataStore, public SecurityJournal {
   Status ClaimPairing(const PairingClaim& claim, std::string_view camera_name,
                       const Audit& audit) override;
   Result<PairingClaim> GetPairingClaim(std::string_view pairing_id) override;
+  Result<PairingClaim> GetPairingClaimForCamera(std::string_view camera_id) override;
   Result<std::int64_t> DeleteExpiredPairingOffers(std::int64_t now_unix_s) override;
   Status CreateCamera(const CameraRecord& camera, const Audit& audit) override;
   Result<CameraRecord> GetCamera(std::string_view camera_id) override;
@@ -105,6 +106,13 @@ class SqliteMetadataStore final : public MetadataStore, public SecurityJournal {
                                                    std::size_t limit) override;
   Result<std::vector<ClipRecord>> ListStaleUploads(std::int64_t declared_before_unix_s,
                                                    std::size_t limit) override;
+  Result<PutAlertResult> PutAlert(const AlertRecord& alert) override;
+  Result<std::vector<AlertRecord>> ListAlerts(std::string_view household_id,
+                                              std::optional<std::int64_t> since_unix_s,
+                                              std::size_t limit) override;
+  Result<std::int64_t> DeleteAlertsReceivedBefore(std::int64_t before_unix_s) override;
+  Status PutHeartbeat(const HeartbeatRecord& heartbeat) override;
+  Result<std::vector<HeartbeatRecord>> ListHeartbeats(std::string_view household_id) override;
 
   // SecurityJournal.
   Status Append(const JournalRecord& record) override;
