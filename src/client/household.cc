@@ -5,7 +5,9 @@
 // key chain against its signatures and this device's pin, the household key
 // against the public key pinned at login, the camera offer against the code.
 #include <algorithm>
+#include <map>
 
+#include "vigil/client/clip_verify.h"
 #include "vigil/client/owner_client.h"
 #include "vigil/crypto/hash.h"
 #include "vigil/seal/camera_name.h"
@@ -59,13 +61,33 @@ Result<crypto::SigningKey> AccountSigningKey(const Profile& p) {
 
 Error Unverifiable(std::string_view what) { return Error{ErrorCode::kDataLoss, std::string(what)}; }
 
-}  // namespace
+constexpr char kTrustPairingCode[] = "pairing-code";
+constexpr char kTrustOwnerClaim[] = "owner-claim";
 
-struct OwnerClient::HouseholdAccess {
-  std::string household_id;
-  std::int64_t epoch = 0;
-  seal::HouseholdPrivateKey key;
-};
+std::string TrustLine(const std::string& trust) {
+  if (trust == kTrustPairingCode) {
+    return "pinned at pairing: the owner checked it against the camera's pairing code "
+           "(vigil camera add)";
+  }
+  return "verified from the owner's pairing claim, signed by the account key of the owner's "
+         "verified key chain";
+}
+
+// The owner's pairing claim as GET /v1/cameras may carry it.
+Result<StoredCameraClaim> ParseStoredClaim(const wire::Json& c) {
+  VIGIL_TRY(pairing_id, wire::RequireBytes(c, "pairing_id", 32, 32));
+  VIGIL_TRY(owner, wire::RequireBytes(c, "owner_key", 32, 32));
+  VIGIL_TRY(household, wire::RequireBytes(c, "household_key", 32, 32));
+  VIGIL_TRY(epoch, wire::RequireUint(c, "epoch", 1, INT32_MAX));
+  VIGIL_TRY(signature, wire::RequireBytes(c, "owner_signature", 64, 64));
+  VIGIL_TRY(owner_key, crypto::VerifyKey::FromBytes(owner));
+  VIGIL_TRY(household_key, seal::HouseholdPublicKey::FromBytes(household));
+  StoredCameraClaim claim{pairing_id, owner_key, household_key, epoch, {}};
+  std::copy(signature.begin(), signature.end(), claim.owner_signature.begin());
+  return claim;
+}
+
+}  // namespace
 
 Result<seal::VerifiedKeyChain> OwnerClient::VerifiedKeyChain() {
   VIGIL_TRY(response, Call("GET", "/v1/keychain", nullptr, true));
@@ -102,6 +124,8 @@ void OwnerClient::ForgetAccountPins() {
   profile_.household_epoch = 0;
   profile_.household_public_key.clear();
   profile_.account_signing_key.clear();
+  profile_.camera_keys.clear();
+  profile_.chain_points.clear();
 }
 
 Status OwnerClient::EnrollDevice(const seal::Keyring& keyring) {
@@ -250,6 +274,100 @@ Result<std::vector<CameraInfo>> OwnerClient::ListCameras() {
   return out;
 }
 
+Result<std::vector<TrustedCamera>> OwnerClient::TrustedCameras() {
+  VIGIL_TRY(household, OpenHousehold());
+  VIGIL_TRY(chain, VerifiedKeyChain());
+  return TrustedCameras(household, chain);
+}
+
+Result<std::vector<TrustedCamera>> OwnerClient::TrustedCameras(
+    const HouseholdAccess& household, const seal::VerifiedKeyChain& chain) {
+  VIGIL_TRY(response, Call("GET", "/v1/cameras", nullptr, true));
+  VIGIL_TRY(list, wire::RequireArray(response, "cameras", 100000));
+  VIGIL_TRY(household_public,
+            seal::HouseholdPublicKey::FromBytes(household.key.public_key().bytes()));
+  std::vector<TrustedCamera> out;
+  bool pinned_new = false;
+  // The claim does not sign the camera id: one key (or one pairing) offered
+  // for two cameras means the server moved a claim, and neither is trusted.
+  std::map<std::string, int> key_uses;
+  for (const wire::Json& c : list) {
+    if (!c.is_object()) continue;
+    key_uses[c.value("sign_public_key", std::string())]++;
+    if (c.contains("claim") && c["claim"].is_object()) {
+      key_uses["pairing:" + c["claim"].value("pairing_id", std::string())]++;
+    }
+  }
+  for (const wire::Json& c : list) {
+    if (!c.is_object()) return Fail(ErrorCode::kDataLoss, "malformed camera list");
+    TrustedCamera cam;
+    VIGIL_TRY(id, wire::RequireString(c, "id", 1, 64));
+    VIGIL_TRY(sealed, wire::RequireBytes(c, "name", 1, 1024));
+    cam.info.id = id;
+    cam.info.created = c.value("created", std::string());
+    auto name = seal::OpenCameraName(sealed, household.key, {household.household_id, id});
+    cam.info.name_ok = name.has_value();
+    cam.info.name = name ? *name : "(unreadable name)";
+    auto listed_bytes = wire::RequireBytes(c, "sign_public_key", 32, 32);
+    if (auto pinned = profile_.camera_keys.find(id); pinned != profile_.camera_keys.end()) {
+      auto bytes = Base64UrlDecode(pinned->second.sign_key);
+      auto key = bytes ? crypto::VerifyKey::FromBytes(*bytes)
+                       : Result<crypto::VerifyKey>(Fail(ErrorCode::kDataLoss, "corrupt"));
+      if (key) {
+        cam.key = *key;
+        cam.trust = TrustLine(pinned->second.trust);
+      } else {
+        cam.problem = "camera key not verified: the profile's pinned key is corrupt";
+      }
+      // The pin wins; a server listing another key is only worth a note.
+      if (key && listed_bytes && Base64UrlEncode(*listed_bytes) != pinned->second.sign_key) {
+        cam.trust += " (the server lists another key for it, ignored)";
+      }
+    } else if (!listed_bytes) {
+      cam.problem = "camera key not verified: the server lists no key for it";
+    } else if (!c.contains("claim") || !c["claim"].is_object()) {
+      cam.problem =
+          "camera key not verified: it was paired from another device and the server sent no "
+          "owner claim for it";
+    } else if (key_uses[Base64UrlEncode(*listed_bytes)] > 1 ||
+               key_uses["pairing:" + c["claim"].value("pairing_id", std::string())] > 1) {
+      cam.problem = "camera key not verified: the server lists its key or pairing for two cameras";
+    } else {
+      auto claim = ParseStoredClaim(c["claim"]);
+      auto key = crypto::VerifyKey::FromBytes(*listed_bytes);
+      Status checked =
+          !claim ? Status(Fail(ErrorCode::kDataLoss, "camera key not verified: malformed claim"))
+                 : VerifyCameraClaim(*claim, *key, chain.head.account_key, household_public,
+                                     static_cast<std::uint64_t>(household.epoch));
+      if (checked) {
+        cam.key = *key;
+        cam.trust = TrustLine(kTrustOwnerClaim);
+        profile_.camera_keys[id] = {Base64UrlEncode(key->bytes()), kTrustOwnerClaim};
+        pinned_new = true;
+      } else {
+        cam.problem = checked.error().message;
+      }
+    }
+    // Heartbeats count only when signed by the trusted key.
+    if (c.contains("heartbeat") && c["heartbeat"].is_string() && cam.key) {
+      auto bytes = wire::RequireBytes(c, "heartbeat", 1, 1024);
+      auto beat = bytes ? seal::VerifyHeartbeat(*bytes, *cam.key, id)
+                        : Result<seal::Heartbeat>(Fail(ErrorCode::kDataLoss, "malformed"));
+      if (beat) {
+        cam.heartbeat = std::move(*beat);
+      } else {
+        cam.heartbeat_problem = "camera \"" + cam.info.name +
+                                "\": its heartbeat does not verify with the camera key (ignored)";
+      }
+    }
+    out.push_back(std::move(cam));
+  }
+  if (pinned_new) {
+    if (auto saved = SaveProfile(profile_); !saved) return Fail(saved.error());
+  }
+  return out;
+}
+
 Result<CameraInfo> OwnerClient::FindCamera(const std::string& name) {
   VIGIL_TRY(cameras, ListCameras());
   for (CameraInfo& c : cameras) {
@@ -321,6 +439,10 @@ Result<CameraInfo> OwnerClient::AddCamera(const std::string& code_text, const st
                              {"mac", wire::BytesField(claim.mac)}}}};
   VIGIL_TRY(claimed, Call("POST", "/v1/pairing/" + pairing_id + "/claim", &body, true));
   (void)claimed;
+  // The key just checked against the code is the one this device trusts for
+  // this camera's manifests, whatever the server lists later.
+  profile_.camera_keys[camera_id] = {Base64UrlEncode(camera_key.bytes()), kTrustPairingCode};
+  if (auto saved = SaveProfile(profile_); !saved) return Fail(saved.error());
   CameraInfo info;
   info.id = camera_id;
   info.name = name;

@@ -88,6 +88,23 @@ Result<Profile> LoadProfile(const std::string& name) {
   };
   profile.household_epoch = get_int("household_epoch");
   profile.key_chain_version = get_int("key_chain_version");
+  // Malformed entries are dropped: a camera then reads as not verified.
+  if (auto it = json->find("camera_keys"); it != json->end() && it->is_object()) {
+    for (const auto& [id, v] : it->items()) {
+      if (!v.is_object()) continue;
+      auto key = wire::OptionalString(v, "sign_key", 1, 64);
+      auto trust = wire::OptionalString(v, "trust", 1, 64);
+      if (key && *key && trust && *trust) profile.camera_keys[id] = {**key, **trust};
+    }
+  }
+  if (auto it = json->find("chain_points"); it != json->end() && it->is_object()) {
+    for (const auto& [id, v] : it->items()) {
+      if (!v.is_object()) continue;
+      auto seq = wire::OptionalUint(v, "sequence", 1, INT64_MAX);
+      auto hash = wire::OptionalString(v, "manifest_hash", 1, 64);
+      if (seq && *seq && hash && *hash) profile.chain_points[id] = {**seq, **hash};
+    }
+  }
   return profile;
 }
 
@@ -153,6 +170,16 @@ Status SaveProfile(const Profile& profile) {
                      {"household_public_key", profile.household_public_key},
                      {"key_chain_version", profile.key_chain_version},
                      {"key_chain_hash", profile.key_chain_hash}};
+  wire::Json cameras = wire::Json::object();
+  for (const auto& [id, c] : profile.camera_keys) {
+    cameras[id] = {{"sign_key", c.sign_key}, {"trust", c.trust}};
+  }
+  json["camera_keys"] = cameras;
+  wire::Json chain = wire::Json::object();
+  for (const auto& [id, p] : profile.chain_points) {
+    chain[id] = {{"sequence", p.sequence}, {"manifest_hash", p.manifest_hash}};
+  }
+  json["chain_points"] = chain;
   return WriteFileAtomically(ProfilePath(profile), json.dump(1) + "\n", 0600, false);
 }
 

@@ -6,7 +6,10 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <charconv>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <iostream>
@@ -14,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "vigil/client/alerts.h"
+#include "vigil/client/clip_verify.h"
 #include "vigil/client/owner_client.h"
 #include "vigil/client/profile.h"
 #include "vigil/core/flags.h"
@@ -41,7 +46,12 @@ constexpr char kUsage[] = R"(usage: vigil [--server URL] [--profile NAME] [--ca 
   camera list [--json] | camera remove NAME
   camera set NAME --retention-days N      (N days, or 0 / keep: keep until deleted)
   events list [--camera NAME] [--since TIME] [--label L] [--json]
+  events watch [--json] [--silent-after SECONDS] [--once]
+                                          (live alerts, decrypted here; until Ctrl-C)
+  clip get EVENT_ID -o FILE.mp4 [--thumbnail FILE.jpg]   (verifies, decrypts)
   clip get EVENT_ID -o FILE --raw [--range A-B]   (the stored ciphertext)
+  clip export EVENT_ID -o DIR              (evidence bundle; includes the clip key)
+  clip verify DIR                          (offline check of an evidence bundle)
   clip delete EVENT_ID
 )";
 
@@ -62,12 +72,17 @@ const std::vector<vigil::FlagSpec> kFlags = {
     {"code", true, "one-time code (totp enable), instead of asking"},
     {"name", true, "camera add: the camera's name (at most 45 bytes; sealed, never sent in clear)"},
     {"retention-days", true, "camera set: days to keep clips, or 0 / keep"},
-    {"o", true, "output file (clip get)"},
+    {"o", true, "output file (clip get) or folder (clip export)"},
+    {"thumbnail", true, "with clip get: also write the decrypted thumbnail (JPEG) here"},
     {"raw", false, "with clip get: the stored ciphertext, as the server holds it"},
     {"range", true, "with clip get --raw: bytes A-B only (inclusive)"},
     {"camera", true, "with events list: only this camera (name or id)"},
     {"since", true, "with events list: received at or after this RFC 3339 time"},
     {"label", true, "with events list: only events with this label"},
+    {"silent-after", true,
+     "with events watch: report a camera silent after this many seconds "
+     "without a heartbeat (default 180)"},
+    {"once", false, "with events watch: show what is pending and exit"},
     {"help", false, "show this help"},
 };
 
@@ -82,57 +97,87 @@ int Failed(const vigil::Error& error) {
   return 1;
 }
 
-// The camera names of the household, by id (names are sealed; the client opens them).
-std::map<std::string, std::string> CameraNames(vigil::client::OwnerClient& c) {
-  std::map<std::string, std::string> names;
-  if (auto cameras = c.ListCameras()) {
-    for (const auto& cam : *cameras) names[cam.id] = cam.name;
-  }
-  return names;
-}
-
 int ListEvents(vigil::client::OwnerClient& c, const vigil::ParsedFlags& flags, bool json) {
-  const auto names = CameraNames(c);
   vigil::client::EventFilter filter;
-  if (auto camera = flags.Get("camera")) {
-    filter.camera_id = *camera;
-    for (const auto& [id, name] : names) {
-      if (name == *camera) filter.camera_id = id;
+  if (auto camera = flags.Get("camera")) filter.camera_id = *camera;  // a name or an id
+  if (auto since = flags.Get("since")) filter.since = *since;
+  auto listing = c.ListVerifiedEvents(filter);
+  if (!listing) return Failed(listing.error());
+  const auto label = flags.Get("label");
+  // Labels are decrypted here; an event that did not verify has none.
+  auto matches = [&](const vigil::client::VerifiedEvent& e) {
+    return !label || std::find(e.labels.begin(), e.labels.end(), *label) != e.labels.end();
+  };
+  // The camera signed the exact start and duration; unverified events show
+  // the server's (minute-resolution) record.
+  auto start = [](const vigil::client::VerifiedEvent& e) {
+    return e.verified ? vigil::wire::FormatTime(static_cast<std::int64_t>(e.start_unix_s))
+                      : e.event.start;
+  };
+  auto duration_s = [](const vigil::client::VerifiedEvent& e) {
+    return e.verified ? (e.duration_ms + 500) / 1000 : e.event.duration_s;
+  };
+  for (const auto& w : listing->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  // Equal problems (a camera whose key is not verified) are one line.
+  std::vector<std::pair<std::string, int>> problems;
+  for (const auto& e : listing->events) {
+    if (e.verified) continue;
+    auto it = std::find_if(problems.begin(), problems.end(),
+                           [&](const auto& p) { return p.first == e.problem; });
+    if (it == problems.end()) {
+      problems.emplace_back(e.problem, 1);
+    } else {
+      ++it->second;
     }
   }
-  if (auto since = flags.Get("since")) filter.since = *since;
-  auto events = c.ListEvents(filter);
-  if (!events) return Failed(events.error());
-  // Labels are sealed by the camera; until a clip carries them the list is empty,
-  // so a --label filter matches nothing rather than everything.
-  const bool label_filter = flags.Has("label");
-  auto camera_name = [&](const std::string& id) {
-    auto it = names.find(id);
-    return it == names.end() ? id : it->second;
-  };
+  for (const auto& [problem, count] : problems) {
+    if (count > 1) {
+      std::fprintf(stderr, "warning: %s (%d clips)\n", problem.c_str(), count);
+    } else {
+      std::fprintf(stderr, "warning: %s\n", problem.c_str());
+    }
+  }
   if (json) {
     vigil::wire::Json out = vigil::wire::Json::array();
-    for (const auto& e : *events) {
-      if (label_filter) continue;
-      out.push_back({{"id", e.id},
-                     {"camera", camera_name(e.camera_id)},
-                     {"camera_id", e.camera_id},
-                     {"start", e.start},
-                     {"duration_s", e.duration_s},
-                     {"labels", vigil::wire::Json::array()},
-                     {"size_bytes", e.size_bytes},
-                     {"sequence", e.sequence},
-                     {"received", e.received}});
+    for (const auto& e : listing->events) {
+      if (!matches(e)) continue;
+      vigil::wire::Json item = {{"id", e.event.id},
+                                {"camera", e.camera_name},
+                                {"camera_id", e.event.camera_id},
+                                {"start", start(e)},
+                                {"duration_s", duration_s(e)},
+                                {"labels", e.labels},
+                                {"zones", e.zones},
+                                {"size_bytes", e.event.size_bytes},
+                                {"sequence", e.event.sequence},
+                                {"received", e.event.received},
+                                {"verified", e.verified}};
+      if (e.verified) {
+        item["motion_score"] = e.motion_score / 10000.0;
+        item["duration_ms"] = e.duration_ms;
+      } else {
+        item["problem"] = e.problem;
+      }
+      out.push_back(std::move(item));
     }
     std::printf("%s\n", out.dump().c_str());
     return 0;
   }
-  std::printf("%-34s %-20s %-21s %8s %12s\n", "ID", "CAMERA", "START", "DURATION", "BYTES");
-  for (const auto& e : *events) {
-    if (label_filter) continue;
-    std::printf("%-34s %-20s %-21s %7llus %12llu\n", e.id.c_str(), camera_name(e.camera_id).c_str(),
-                e.start.c_str(), static_cast<unsigned long long>(e.duration_s),
-                static_cast<unsigned long long>(e.size_bytes));
+  std::printf("%-34s %-20s %-21s %8s %12s  %s\n", "ID", "CAMERA", "START", "DURATION", "BYTES",
+              "LABELS");
+  for (const auto& e : listing->events) {
+    if (!matches(e)) continue;
+    std::string labels;
+    for (const auto& l : e.labels) labels += (labels.empty() ? "" : ",") + l;
+    if (!e.zones.empty()) {
+      labels += " (zones:";
+      for (const auto& z : e.zones) labels += " " + z;
+      labels += ")";
+    }
+    if (!e.verified) labels = "NOT VERIFIED";
+    std::printf("%-34s %-20s %-21s %7llus %12llu  %s\n", e.event.id.c_str(), e.camera_name.c_str(),
+                start(e).c_str(), static_cast<unsigned long long>(duration_s(e)),
+                static_cast<unsigned long long>(e.event.size_bytes), labels.c_str());
   }
   return 0;
 }
@@ -142,10 +187,23 @@ int GetClip(vigil::client::OwnerClient& c, const vigil::ParsedFlags& flags,
   auto out = flags.Require("o");
   if (words.size() != 3 || !out) return UsageError("clip get takes EVENT_ID -o FILE");
   if (!flags.Has("raw")) {
-    return Failed({vigil::ErrorCode::kUnimplemented,
-                   "decrypting clips needs the agent's clip format; --raw writes the stored "
-                   "ciphertext"});
+    if (flags.Has("range")) return UsageError("--range goes with --raw");
+    auto got = c.GetClip(words[2], *out, flags.Get("thumbnail"));
+    if (!got) return Failed(got.error());
+    std::string labels;
+    for (const auto& l : got->labels) labels += (labels.empty() ? "" : ",") + l;
+    std::printf("clip %s (camera \"%s\", sequence %llu) verified: wrote %llu bytes of video to %s",
+                words[2].c_str(), got->camera_name.c_str(),
+                static_cast<unsigned long long>(got->sequence),
+                static_cast<unsigned long long>(got->video_bytes), out->c_str());
+    if (auto thumb = flags.Get("thumbnail")) {
+      std::printf(", %llu bytes of thumbnail to %s",
+                  static_cast<unsigned long long>(got->thumbnail_bytes), thumb->c_str());
+    }
+    std::printf("; labels: %s\n", labels.c_str());
+    return 0;
   }
+  if (flags.Has("thumbnail")) return UsageError("--thumbnail does not go with --raw");
   std::optional<vigil::client::ByteRange> range;
   if (auto text = flags.Get("range")) {
     const auto dash = text->find('-');
@@ -209,6 +267,43 @@ class PasswordReader {
 
 }  // namespace
 
+namespace {
+
+std::atomic<bool> g_stop_watch{false};
+
+// `vigil events watch`: one line (or JSON object) per alert or camera
+// silence, flushed at once, until SIGINT/SIGTERM.
+int WatchEvents(vigil::client::OwnerClient& c, const vigil::ParsedFlags& flags, bool json) {
+  vigil::client::AlertWatchOptions options;
+  options.once = flags.Has("once");
+  if (auto text = flags.Get("silent-after")) {
+    std::int64_t n = 0;
+    const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+    if (ec != std::errc() || end != text->data() + text->size() || n < 1 || n > 86400L * 365) {
+      return UsageError("--silent-after takes a number of seconds (1 or more)");
+    }
+    options.silent_after_s = n;
+  }
+  struct sigaction action {};
+  action.sa_handler = [](int) { g_stop_watch.store(true); };
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  auto watched = c.WatchAlerts(
+      options,
+      [json](const vigil::client::AlertNotice& notice) {
+        const std::string line = json ? vigil::client::AlertNoticeJson(notice).dump()
+                                      : vigil::client::FormatAlertNotice(notice);
+        std::printf("%s\n", line.c_str());
+        std::fflush(stdout);
+      },
+      g_stop_watch);
+  if (!watched) return Failed(watched.error());
+  return 0;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   auto flags = vigil::ParseFlags(args, kFlags);
@@ -220,6 +315,20 @@ int main(int argc, char** argv) {
   }
   const std::string command = words[0] + (words.size() > 1 ? " " + words[1] : "");
   const bool json = flags->Has("json");
+
+  // Offline: needs no profile, server or account.
+  if (command == "clip verify") {
+    if (words.size() != 3) return UsageError("clip verify takes DIR");
+    auto lines = vigil::client::VerifyEvidenceBundle(words[2]);
+    if (!lines) return Failed(lines.error());
+    if (json) {
+      std::printf("%s\n", vigil::wire::Json({{"ok", true}, {"checks", *lines}}).dump().c_str());
+    } else {
+      for (const auto& line : *lines) std::printf("%s\n", line.c_str());
+      std::printf("evidence bundle %s verified\n", words[2].c_str());
+    }
+    return 0;
+  }
 
   auto profile = vigil::client::LoadProfile(flags->Get("profile").value_or("default"));
   if (!profile) return Failed(profile.error());
@@ -430,7 +539,21 @@ int main(int argc, char** argv) {
     return UsageError("camera takes add, list, remove or set");
   }
   if (command == "events list") return ListEvents(c, *flags, json);
+  if (command == "events watch") return WatchEvents(c, *flags, json);
   if (command == "clip get") return GetClip(c, *flags, words);
+  if (command == "clip export") {
+    auto dir = flags->Require("o");
+    if (words.size() != 3 || !dir) return UsageError("clip export takes EVENT_ID -o DIR");
+    auto exported = c.ExportClip(words[2], *dir);
+    if (!exported) return Failed(exported.error());
+    std::printf(
+        "evidence bundle for clip %s (camera \"%s\", sequence %llu) written to %s; check it with "
+        "vigil clip verify %s. Its key.txt decrypts the clip: share the folder only with people "
+        "who may watch it\n",
+        words[2].c_str(), exported->camera_name.c_str(),
+        static_cast<unsigned long long>(exported->sequence), dir->c_str(), dir->c_str());
+    return 0;
+  }
   if (command == "clip delete") {
     if (words.size() != 3) return UsageError("clip delete takes EVENT_ID");
     if (auto s = c.DeleteClip(words[2]); !s) return Failed(s.error());

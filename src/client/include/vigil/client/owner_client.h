@@ -6,6 +6,7 @@
 // auth key (a proof), wrapped keyrings and public keys only.
 // Design: docs/design/002-vigild.md.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -19,11 +20,16 @@
 #include "vigil/crypto/secret.h"
 #include "vigil/net/http_client.h"
 #include "vigil/seal/account_keys.h"
+#include "vigil/seal/clip_manifest.h"
 #include "vigil/seal/key_chain.h"
 #include "vigil/seal/keyring.h"
+#include "vigil/seal/keys.h"
 #include "vigil/wire/json.h"
 
 namespace vigil::client {
+
+struct AlertWatchOptions;  // alerts.h
+struct AlertNotice;        // alerts.h
 
 struct SessionInfo {
   std::string id;
@@ -64,6 +70,45 @@ struct CameraInfo {
   bool name_ok = false;                        // false when the sealed name failed to open
   std::optional<std::int64_t> retention_days;  // nullopt = keep until deleted
   std::string created;                         // RFC 3339
+};
+
+// A camera and the signing key this device trusts for its manifests.
+struct TrustedCamera {
+  CameraInfo info;
+  std::optional<crypto::VerifyKey> key;  // nullopt: "camera key not verified"
+  std::string trust;                     // how the key was trusted, one line (evidence bundle)
+  std::string problem;                   // why it is not trusted, when `key` is nullopt
+  // The camera's latest signed heartbeat, verified with `key`, when vigild
+  // relays one; `heartbeat_problem` when one was sent but did not verify.
+  std::optional<seal::Heartbeat> heartbeat;
+  std::string heartbeat_problem;
+};
+
+// One event, verified and decrypted on this device.
+struct VerifiedEvent {
+  EventInfo event;
+  std::string camera_name;
+  bool verified = false;
+  std::string problem;  // when !verified: what failed
+  std::uint64_t start_unix_s = 0;
+  std::uint32_t duration_ms = 0;
+  std::vector<std::string> labels;  // "motion" when nothing was detected
+  std::vector<std::string> zones;
+  std::uint16_t motion_score = 0;  // 1/10000
+};
+
+struct EventListing {
+  std::vector<VerifiedEvent> events;  // newest first, as the server lists them
+  std::vector<std::string> warnings;  // chain problems, one line each
+};
+
+// What `clip get` wrote.
+struct ClipDownload {
+  std::string camera_name;
+  std::uint64_t sequence = 0;
+  std::uint64_t video_bytes = 0;
+  std::uint64_t thumbnail_bytes = 0;
+  std::vector<std::string> labels;
 };
 
 // Not thread-safe; one per command.
@@ -118,6 +163,34 @@ class OwnerClient {
                                              std::optional<ByteRange> range);
   Status DeleteClip(const std::string& clip_id);
 
+  // ---- sealed clips, verified on this device (src/client/clips.cc) ----
+  // The household's cameras with the key this device trusts for each (pinned
+  // at `camera add`, or the owner's pairing claim verified against the
+  // account key of the verified key chain, then pinned).
+  Result<std::vector<TrustedCamera>> TrustedCameras();
+  // Events with each manifest verified against the trusted camera key and
+  // the metadata decrypted (`filter.camera_id` may be a camera name too);
+  // per-camera chain problems as warnings. The
+  // newest verified chain point per camera is kept in the profile.
+  Result<EventListing> ListVerifiedEvents(const EventFilter& filter);
+  // Downloads in ranges, verifies and decrypts the video into `mp4_path`
+  // (and the thumbnail into `thumbnail_path`); nothing is written unless
+  // every segment verified.
+  Result<ClipDownload> GetClip(const std::string& clip_id, const std::string& mp4_path,
+                               const std::optional<std::string>& thumbnail_path);
+  // Writes the evidence bundle (docs/formats/evidence-bundle.md) into `dir`.
+  Result<ClipDownload> ExportClip(const std::string& clip_id, const std::string& dir);
+
+  // ---- alerts and heartbeats (src/client/alerts.cc, alerts.h) ----
+  // `vigil events watch`: alerts since the cursor kept next to the profile,
+  // then live ones from the owner WebSocket, each verified against the
+  // trusted camera key and decrypted with the household key; and cameras
+  // whose verified heartbeats stop. Calls `emit` for each; runs until `stop`
+  // is set, or (options.once) until what is pending has been reported.
+  Status WatchAlerts(const AlertWatchOptions& options,
+                     const std::function<void(const AlertNotice&)>& emit,
+                     const std::atomic<bool>& stop);
+
   // Crypto-shreds the account and its household on the server.
   Result<std::size_t> DeleteAccount(const crypto::SecretBytes& password);
   // Recovers the account when the password is lost (src/client/recovery.cc):
@@ -160,9 +233,21 @@ class OwnerClient {
   Result<seal::VerifiedKeyChain> VerifiedKeyChain();
   // The household key for camera operations: this device's envelope, opened
   // with the device key and checked against the pinned household public key.
-  struct HouseholdAccess;
+  struct HouseholdAccess {
+    std::string household_id;
+    std::int64_t epoch = 0;
+    seal::HouseholdPrivateKey key;
+  };
   Result<HouseholdAccess> OpenHousehold();
+  Result<std::vector<TrustedCamera>> TrustedCameras(const HouseholdAccess& household,
+                                                    const seal::VerifiedKeyChain& chain);
+  // A clip checked up to its key: trusted camera, trailer, signed manifest,
+  // ids, sequence, chain position, envelope (clips.cc).
+  struct OpenedClip;
+  Result<OpenedClip> OpenClip(const std::string& clip_id);
   Result<CameraInfo> FindCamera(const std::string& name);
+  // The state of one WatchAlerts run (alerts.cc).
+  class AlertWatcher;
 
   Profile profile_;
   std::unique_ptr<net::HttpClient> http_;

@@ -18,6 +18,7 @@
 // version verified and its hash: a shorter or forked chain is refused).
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -45,6 +46,22 @@ struct Profile {
   std::string household_public_key;  // base64url
   std::int64_t key_chain_version = 0;
   std::string key_chain_hash;  // base64url SHA-256 of the pinned version
+
+  // Camera signing keys this device trusts, by camera id: pinned at `camera
+  // add` (checked against the pairing code) or verified from the owner's
+  // signed pairing claim (docs/design/006-agent.md §Owner).
+  struct CameraKey {
+    std::string sign_key;  // base64url Ed25519 public key
+    std::string trust;     // "pairing-code" or "owner-claim"
+  };
+  std::map<std::string, CameraKey> camera_keys;
+  // The newest manifest verified per camera id: a later listing that ends
+  // before it is a rollback.
+  struct ChainPin {
+    std::uint64_t sequence = 0;
+    std::string manifest_hash;  // base64url
+  };
+  std::map<std::string, ChainPin> chain_points;
 
   bool logged_in() const { return !session_token.empty(); }
 };
