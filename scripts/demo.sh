@@ -4,7 +4,11 @@
 # multi-megabyte file; (2) the service on embedded storage: vigild on
 # loopback over TLS, an owner account with its recovery kit, and a camera
 # paired with the mutual pairing code (`vigil-agent pair` + `vigil camera
-# add`). Video upload by the agent comes with the agent issue. Everything stays in a temporary directory for inspection.
+# add`); (3) the camera at work: vigil-agent on the sample video (vtest.avi
+# from opencv-doc: people walking past a fixed camera) detects motion, seals
+# event clips, uploads them; the owner lists the events (decrypted on the
+# client), downloads one as a standard MP4, exports and verifies an evidence
+# bundle, and reads the alerts. Everything stays in a temporary directory.
 set -euo pipefail
 build=${1:-build}
 bin="$build/bin"
@@ -67,6 +71,48 @@ echo
 echo "The server holds no camera name, key or video in the clear:"
 echo "  sqlite3 $data/metadata.db 'select camera_id, name from cameras'"
 sqlite3 "$data/metadata.db" 'select camera_id, name from cameras' 2>/dev/null || true
+
 echo
-echo "vigild stops when this script ends; its data, the profile (VIGIL_HOME=$VIGIL_HOME) and"
-echo "the camera state stay in $work. Start it again with: $bin/vigild serve --data $data"
+echo "== 3. the camera at work: vigil-agent on the sample video"
+video=/usr/share/doc/opencv-doc/examples/data/vtest.avi
+[ -f "$video" ] || { echo "no sample video $video: run scripts/setup.sh (package opencv-doc)"; exit 1; }
+# Clips of at most 30 s, so the 80 s of people walking make a chain of clips.
+cat >"$work/cameras.toml" <<TOML
+[[camera]]
+name = "porch"
+state = "$work/camera"
+source = "$video"
+max_length_s = 30
+TOML
+echo "vigil-agent run --config $work/cameras.toml   (the file read as fast as the CPU allows)"
+"$bin/vigil-agent" run --state "$work" --config "$work/cameras.toml"
+echo
+vigil events list
+first=$(vigil events list --json | python3 -c 'import json,sys; print(min(json.load(sys.stdin), key=lambda e: e["sequence"])["id"])')
+echo
+vigil clip get "$first" -o "$work/clip.mp4" --thumbnail "$work/clip.jpg"
+if command -v ffprobe >/dev/null; then
+  echo "ffprobe: $(ffprobe -v error -show_entries stream=codec_name,width,height -show_entries format=duration -of compact=p=0:nk=1 "$work/clip.mp4" | tr '\n' ' ')"
+fi
+vigil clip export "$first" -o "$work/evidence"
+vigil clip verify "$work/evidence"
+echo
+echo "alerts (decrypted on this device):"
+vigil events watch --once
+echo
+echo "What the server stored for that clip is ciphertext only:"
+blob=$(find "$data" -type f -name "$first" | head -1)
+echo "  $blob: $(stat -c %s "$blob") bytes, $(head -c 16 "$blob" | od -An -tx1 | tr -s ' ' | tr -d '\n')"
+if grep -l -a -e 'ftypiso' -e 'x264 - core' -e 'porch' "$blob" >/dev/null; then
+  echo "demo: FAILED: plaintext in the stored blob"
+  exit 1
+fi
+echo
+echo "To see the events yourself while vigild runs:"
+echo "  export VIGIL_HOME=$VIGIL_HOME"
+echo "  $bin/vigil --server $url --ca $ca events list"
+echo "  $bin/vigil --server $url --ca $ca clip get ID -o clip.mp4 --thumbnail clip.jpg"
+echo "  $bin/vigil --server $url --ca $ca events watch"
+echo "vigild stops when this script ends; its data, the profile and the camera state stay in"
+echo "$work. Start it again with: $bin/vigild serve --data $data --listen ${url#https://}"
+echo "demo: OK (service)"

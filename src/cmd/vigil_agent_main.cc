@@ -8,8 +8,17 @@
 #include <string>
 #include <vector>
 
+#include <csignal>
+#include <ctime>
+#include <mutex>
+#include <stop_token>
+#include <thread>
+
+#include "vigil/agent/agent_config.h"
+#include "vigil/agent/camera_runner.h"
 #include "vigil/agent/camera_state.h"
 #include "vigil/agent/pairing_client.h"
+#include "vigil/core/files.h"
 #include "vigil/core/flags.h"
 
 namespace {
@@ -19,6 +28,11 @@ constexpr char kUsage[] = R"(usage: vigil-agent COMMAND ...
   pair --state DIR --name NAME [--timeout SECONDS]
                                               prints "pairing code: CODE", waits for the owner's
                                               vigil camera add CODE, verifies the claim
+  run --state DIR --source URL|FILE|/dev/videoN [--source-realtime|--fast] [--loop]
+                                              records events: detects motion, seals clips into
+                                              DIR/spool, uploads them; a file ends the run once
+                                              its clips are uploaded
+  run --state DIR --config cameras.toml       several cameras, each with its own state directory
 )";
 
 const std::vector<vigil::FlagSpec> kFlags = {
@@ -27,6 +41,12 @@ const std::vector<vigil::FlagSpec> kFlags = {
     {"ca", true, "CA certificate (PEM) to pin for the server (init)"},
     {"name", true, "the camera's name (pair; kept on the camera, never sent)"},
     {"timeout", true, "pair: seconds to wait for the owner (default 600)"},
+    {"source", true, "run: rtsp:// URL, video file or /dev/videoN"},
+    {"source-realtime", false, "run: read a file at its own frame rate, as a camera sends"},
+    {"fast", false, "run: read a file as fast as the CPU allows (the default for files)"},
+    {"loop", false, "run: start a file again at its end"},
+    {"config", true, "run: cameras.toml with several cameras"},
+    {"retry-max", true, "run: longest wait between upload attempts, seconds (default 60)"},
     {"help", false, "show this help"},
 };
 
@@ -39,6 +59,90 @@ int UsageError(const std::string& message) {
 int Failed(const vigil::Error& error) {
   std::fprintf(stderr, "vigil-agent: %s\n", error.message.c_str());
   return 1;
+}
+
+// A whole number of seconds, 1..max, or a usage error naming the flag.
+vigil::Result<std::chrono::seconds> SecondsFlag(const std::string& flag, const std::string& text,
+                                                long long max) {
+  long long seconds = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (ec != std::errc() || end != text.data() + text.size() || seconds < 1 || seconds > max) {
+    return vigil::Fail(vigil::ErrorCode::kInvalidArgument,
+                       "--" + flag + " takes 1.." + std::to_string(max) + " seconds");
+  }
+  return std::chrono::seconds(seconds);
+}
+
+std::mutex log_mu;
+
+// One line on stderr: UTC time, camera, message.
+void LogLine(const std::string& camera, const std::string& line) {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  std::lock_guard lock(log_mu);
+  std::fprintf(stderr, "%s %s: %s\n", stamp, camera.c_str(), line.c_str());
+}
+
+// SIGINT/SIGTERM stop the cameras gracefully: clips in progress are closed
+// and sealed, and what is spooled stays for the next run.
+std::jthread StopOnSignal(std::stop_source& stop) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);  // inherited by every thread started later
+  return std::jthread([set, &stop](const std::stop_token& done) {
+    const timespec tick{0, 200'000'000};
+    while (!done.stop_requested()) {
+      if (sigtimedwait(&set, nullptr, &tick) > 0) {
+        stop.request_stop();
+        return;
+      }
+    }
+  });
+}
+
+int RunCameras(const std::vector<vigil::agent::CameraConfig>& cameras) {
+  std::stop_source stop;
+  std::jthread signals = StopOnSignal(stop);
+  std::vector<std::jthread> threads;
+  std::vector<int> results(cameras.size(), 0);
+  for (std::size_t i = 0; i < cameras.size(); ++i) {
+    threads.emplace_back([&, i] {
+      const auto& camera = cameras[i];
+      auto state = vigil::agent::CameraState::Load(camera.state_dir);
+      if (!state) {
+        LogLine(camera.name, "error: " + state.error().message);
+        results[i] = 1;
+        return;
+      }
+      auto options = camera.options;
+      options.log = [&camera](const std::string& line) { LogLine(camera.name, line); };
+      auto stats = vigil::agent::RunCamera(*state, options, stop.get_token());
+      if (!stats) {
+        LogLine(camera.name, "error: " + stats.error().message);
+        results[i] = 1;
+        return;
+      }
+      LogLine(camera.name, "done: " + std::to_string(stats->events) + " events, " +
+                               std::to_string(stats->clips_sealed) + " clips sealed, " +
+                               std::to_string(stats->clips_uploaded) + " uploaded, " +
+                               std::to_string(stats->clips_left_in_spool) + " left in the spool, " +
+                               std::to_string(stats->alerts_sent) + " alerts, " +
+                               std::to_string(static_cast<long long>(stats->media_seconds)) +
+                               " s of video");
+      if (stats->clips_left_in_spool > 0) results[i] = 1;
+    });
+  }
+  for (auto& t : threads) t.join();
+  signals.request_stop();
+  for (int r : results) {
+    if (r != 0) return r;
+  }
+  return 0;
 }
 
 }  // namespace
@@ -72,14 +176,9 @@ int main(int argc, char** argv) {
     vigil::agent::PairOptions options;
     options.name = *name;
     if (auto timeout = flags->Get("timeout")) {
-      long long seconds = 0;
-      const auto [end, ec] =
-          std::from_chars(timeout->data(), timeout->data() + timeout->size(), seconds);
-      if (ec != std::errc() || end != timeout->data() + timeout->size() || seconds < 1 ||
-          seconds > 86400) {
-        return UsageError("--timeout takes 1..86400 seconds");
-      }
-      options.timeout = std::chrono::seconds(seconds);
+      auto seconds = SecondsFlag("timeout", *timeout, 86400);
+      if (!seconds) return UsageError(seconds.error().message);
+      options.timeout = *seconds;
     }
     auto state = vigil::agent::CameraState::Load(*state_dir);
     if (!state) return Failed(state.error());
@@ -90,6 +189,39 @@ int main(int argc, char** argv) {
     if (!paired) return Failed(paired.error());
     std::printf("paired as %s; owner key pinned\n", state->pairing().camera_id.c_str());
     return 0;
+  }
+  if (words[0] == "run") {
+    if (flags->Has("source-realtime") && flags->Has("fast")) {
+      return UsageError("--source-realtime and --fast exclude each other");
+    }
+    std::vector<vigil::agent::CameraConfig> cameras;
+    if (auto config = flags->Get("config")) {
+      if (flags->Has("source")) return UsageError("--config and --source exclude each other");
+      auto text = vigil::ReadFile(*config);
+      if (!text) return Failed(text.error());
+      auto parsed = vigil::agent::ParseAgentConfig(*text, *config, *state_dir);
+      if (!parsed) return Failed(parsed.error());
+      cameras = std::move(*parsed);
+    } else {
+      auto source = flags->Require("source");
+      if (!source) return UsageError("run needs --source URL|FILE|/dev/videoN or --config FILE");
+      auto state = vigil::agent::CameraState::Load(*state_dir);
+      if (!state) return Failed(state.error());
+      if (auto paired = state->RequirePairing(); !paired) return Failed(paired.error());
+      vigil::agent::CameraConfig camera;
+      camera.name = state->pairing().name;
+      camera.state_dir = *state_dir;
+      camera.options.source.url = *source;
+      camera.options.source.realtime = flags->Has("source-realtime");
+      camera.options.source.loop = flags->Has("loop");
+      if (auto retry = flags->Get("retry-max")) {
+        auto seconds = SecondsFlag("retry-max", *retry, 3600);
+        if (!seconds) return UsageError(seconds.error().message);
+        camera.options.upload_retry_max = *seconds;
+      }
+      cameras.push_back(std::move(camera));
+    }
+    return RunCameras(cameras);
   }
   return UsageError("unknown command '" + words[0] + "'");
 }

@@ -38,6 +38,7 @@ class Server:
         self.data = root / "data"
         self.insecure_http = insecure_http
         self.extra_args = []  # more `vigild serve` flags
+        self.listen = "127.0.0.1:0"  # a fixed port survives a restart (see keep_port)
         self.proc = None
         self.url = None
         init = subprocess.run([str(BIN / "vigild"), "init", "--data", str(self.data)],
@@ -48,7 +49,7 @@ class Server:
 
     def start(self, prefix=()):
         """Starts vigild; `prefix` wraps the command (e.g. strace)."""
-        args = [*prefix, str(BIN / "vigild"), "serve", "--data", str(self.data), "--listen", "127.0.0.1:0"]
+        args = [*prefix, str(BIN / "vigild"), "serve", "--data", str(self.data), "--listen", self.listen]
         if self.insecure_http:
             args.append("--insecure-http")
         args += self.extra_args
@@ -66,6 +67,12 @@ class Server:
             if self.proc.poll() is not None:
                 break
         raise RuntimeError(f"vigild did not start: {self.log.read_text()[-4000:]}")
+
+    def keep_port(self):
+        """Restarts after this one reuse the current port, so cameras that
+        saved the URL find the server again."""
+        self.listen = self.url.split("://", 1)[1].rstrip("/")
+        return self
 
     def stop(self, sig=signal.SIGTERM):
         if self.proc and self.proc.poll() is None:
