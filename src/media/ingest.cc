@@ -546,43 +546,6 @@ void IngestImpl::Pace(std::int64_t pts_us) {
   if (target > now) std::this_thread::sleep_until(target);
 }
 
-// True when `pkt` carries at least one coded slice. A camera (or an RTP
-// depacketiser at a drop) can send an access unit of only a delimiter or
-// parameter sets; written into an MP4 sample it is a frame no decoder can
-// show ("missing picture in access unit"). Handles Annex B and 4-byte
-// length-prefixed NAL units.
-bool HasCodedPicture(const AVPacket& pkt, bool hevc) {
-  const std::uint8_t* p = pkt.data;
-  const std::size_t n = pkt.size > 0 ? static_cast<std::size_t>(pkt.size) : 0;
-  auto is_slice = [hevc](std::uint8_t header) {
-    return hevc ? ((header >> 1) & 0x3f) < 32 : ((header & 0x1f) >= 1 && (header & 0x1f) <= 5);
-  };
-  // Length-prefixed (MP4/MKV style) when the lengths tile the packet
-  // exactly; Annex B start codes otherwise. "00 00 01 fa" is both a start
-  // code and a length of 506, so the tiling decides.
-  bool tiles = n > 4;
-  bool slice = false;
-  for (std::size_t i = 0; tiles && i < n;) {
-    if (n - i < 5) {
-      tiles = false;
-      break;
-    }
-    const std::size_t len = (std::size_t{p[i]} << 24) | (std::size_t{p[i + 1]} << 16) |
-                            (std::size_t{p[i + 2]} << 8) | p[i + 3];
-    if (len == 0 || len > n - i - 4) {
-      tiles = false;
-      break;
-    }
-    slice = slice || is_slice(p[i + 4]);
-    i += 4 + len;
-  }
-  if (tiles) return slice;
-  for (std::size_t i = 0; i + 3 < n; ++i) {
-    if (p[i] == 0 && p[i + 1] == 0 && p[i + 2] == 1 && is_slice(p[i + 3])) return true;
-  }
-  return false;
-}
-
 Status IngestImpl::HandleVideo(AVPacket* pkt) {
   Pace(pkt->dts);  // dts: increasing even with B-frames
   if (detect_) {
@@ -596,9 +559,8 @@ Status IngestImpl::HandleVideo(AVPacket* pkt) {
     video_decoder_->skip_frame = sampler_.Due(pkt->pts) ? AVDISCARD_DEFAULT : AVDISCARD_NONREF;
     if (Status s = Decode(video_decoder_.get(), pkt, false); !s) return s;
   }
-  if (!HasCodedPicture(*pkt, info_.video_codec == "hevc")) {
-    return OkStatus();
-  }
+  const ByteSpan unit(pkt->data, static_cast<std::size_t>(std::max(pkt->size, 0)));
+  if (!internal::HasCodedPicture(unit, info_.video_codec == "hevc")) return OkStatus();
   return MuxVideo(pkt);
 }
 

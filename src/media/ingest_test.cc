@@ -635,6 +635,29 @@ TEST_F(MediaIngestTest, MissingFileIsNotFound) {
       << opened.error().message;
 }
 
+// Access units without a coded slice never reach the recording: an MP4 sample
+// of only a delimiter is a frame no decoder can show.
+TEST(HasCodedPictureTest, FindsSlicesInAnnexBAndLengthPrefixedUnits) {
+  using internal::HasCodedPicture;
+  // Annex B: delimiter (9), SPS (7), PPS (8), then an IDR slice (5).
+  const Bytes idr = {0, 0, 0, 1,    0x09, 0xf0, 0, 0, 0,    1,    0x67, 0x42,
+                     0, 0, 1, 0x68, 0xce, 0,    0, 1, 0x65, 0x88, 0x84};
+  EXPECT_TRUE(HasCodedPicture(idr, false));
+  const Bytes delimiter_only = {0, 0, 0, 1, 0x09, 0xf0};
+  EXPECT_FALSE(HasCodedPicture(delimiter_only, false));
+  // Length-prefixed, where the first length (0x1fa) also reads as a start
+  // code followed by 0xfa: the lengths tile the packet, so it is a P slice (1).
+  Bytes prefixed = {0, 0, 1, 0xfa, 0x41};
+  prefixed.resize(4 + 0x1fa, 0x9a);
+  EXPECT_TRUE(HasCodedPicture(prefixed, false));
+  const Bytes sei_only = {0, 0, 0, 3, 0x06, 0x05, 0x80};
+  EXPECT_FALSE(HasCodedPicture(sei_only, false));
+  // HEVC: an access unit delimiter (35) alone, then a TRAIL_R slice (1).
+  EXPECT_FALSE(HasCodedPicture(Bytes{0, 0, 1, 0x46, 0x01, 0x50}, true));
+  EXPECT_TRUE(HasCodedPicture(Bytes{0, 0, 1, 0x02, 0x01, 0xd0}, true));
+  EXPECT_FALSE(HasCodedPicture(Bytes{}, false));
+}
+
 // No machine here has a camera: a V4L2 device that is not there must be a
 // clear "not found", through the v4l2 input (not the file reader).
 TEST_F(MediaIngestTest, AMissingV4l2DeviceIsNotFound) {

@@ -149,6 +149,31 @@ class OwnerClipsTest(harness.VigilTestCase):
         # The listing reads only the tail: the event still verifies there.
         self.events()
 
+    def test_a_clip_missing_its_last_fragment_fails(self):
+        # The server (or a thief with its disk) drops the video's last
+        # segment and rewrites the trailer's lengths to match, so the blob is
+        # well formed; the database is made to agree. Only the camera's
+        # signature over the video's size and segment hashes is left to tell.
+        import struct
+        clip = self.events()[0]["id"]
+        blob = self.blob_path(clip)
+        data = blob.read_bytes()
+        video, thumb, meta, manifest, magic = struct.unpack(">QQQI4s", data[-32:])
+        cut = min(65536 + 16, video - 49 - 1)  # a whole sealed segment (or what is there)
+        start = 8 + video - cut
+        body = data[:start] + data[8 + video:-32]
+        shortened = body + struct.pack(">QQQI4s", video - cut, thumb, meta, manifest, magic)
+
+        def change(db):
+            db.execute("UPDATE clips SET size_bytes = ? WHERE clip_id = ?", (len(shortened), clip))
+        self.with_server_stopped(change)
+        blob.write_bytes(shortened)
+        mp4 = self.out / "short.mp4"
+        r = self.get(clip, mp4)
+        self.assertRefused(r)
+        self.assertIn(f"clip {clip} failed verification", r.err)
+        self.assertNoOutput(mp4)
+
     def test_a_tampered_manifest_is_not_listed_as_verified(self):
         events = self.events()
         clip = events[0]["id"]

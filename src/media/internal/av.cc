@@ -72,4 +72,36 @@ Error FromAvError(int err, std::string_view what) {
   return Error{CodeFor(err), std::move(message)};
 }
 
+bool HasCodedPicture(ByteSpan packet, bool hevc) {
+  const std::uint8_t* p = packet.data();
+  const std::size_t n = packet.size();
+  auto is_slice = [hevc](std::uint8_t header) {
+    return hevc ? ((header >> 1) & 0x3f) < 32 : ((header & 0x1f) >= 1 && (header & 0x1f) <= 5);
+  };
+  // Length-prefixed (MP4/MKV style) when the lengths tile the packet
+  // exactly; Annex B start codes otherwise. "00 00 01 fa" is both a start
+  // code and a length of 506, so the tiling decides.
+  bool tiles = n > 4;
+  bool slice = false;
+  for (std::size_t i = 0; tiles && i < n;) {
+    if (n - i < 5) {
+      tiles = false;
+      break;
+    }
+    const std::size_t len = (std::size_t{p[i]} << 24) | (std::size_t{p[i + 1]} << 16) |
+                            (std::size_t{p[i + 2]} << 8) | p[i + 3];
+    if (len == 0 || len > n - i - 4) {
+      tiles = false;
+      break;
+    }
+    slice = slice || is_slice(p[i + 4]);
+    i += 4 + len;
+  }
+  if (tiles) return slice;
+  for (std::size_t i = 0; i + 3 < n; ++i) {
+    if (p[i] == 0 && p[i + 1] == 0 && p[i + 2] == 1 && is_slice(p[i + 3])) return true;
+  }
+  return false;
+}
+
 }  // namespace vigil::media::internal

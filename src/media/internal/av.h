@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "vigil/core/bytes.h"
+
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -92,6 +94,13 @@ std::string AvErrorText(int err);
 // (our io_timeout) -> kUnavailable, bad data / unknown codec or format ->
 // kInvalidArgument, ENOMEM -> kResourceExhausted, the rest kInternal.
 Error FromAvError(int err, std::string_view what);
+
+// True when an H.264 (or, with `hevc`, H.265) access unit carries at least
+// one coded slice. A camera, or an RTP depacketiser at a drop, can send one
+// of only a delimiter or parameter sets; written into an MP4 sample it is a
+// frame no decoder can show ("missing picture in access unit"). Reads Annex B
+// and 4-byte length-prefixed NAL units.
+bool HasCodedPicture(ByteSpan packet, bool hevc);
 
 inline constexpr AVRational kMicros{1, 1000000};
 
