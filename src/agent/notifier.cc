@@ -10,6 +10,9 @@
 #include "vigil/wire/json.h"
 
 namespace vigil::agent {
+namespace {
+constexpr std::int64_t kMaxClockDrift = 30;  // seconds
+}  // namespace
 
 struct Notifier::Impl {
   Impl(const CameraState& camera, const CameraPairing& paired, NotifierOptions opts,
@@ -31,12 +34,13 @@ struct Notifier::Impl {
   std::deque<Pending> queue;
   std::uint64_t alerts = 0;
   std::uint64_t heartbeats = 0;
+  bool clock_warned = false;
 
   void Log(const std::string& line) const {
     if (options.log) options.log(line);
   }
 
-  Status Post(const std::string& target, const wire::Json& body) {
+  Result<wire::Json> Post(const std::string& target, const wire::Json& body) {
     net::Headers headers;
     headers.Set("Authorization", "Bearer " + pairing.credential);
     headers.Set("Content-Type", "application/json");
@@ -48,7 +52,28 @@ struct Notifier::Impl {
     if (response->status >= 400) {
       return Fail(wire::ErrorFromBody(static_cast<int>(response->status), response->body));
     }
-    return OkStatus();
+    return wire::ParseObject(response->body);
+  }
+
+  // Brief §2: the camera warns when its clock drifts from the server's (clip
+  // start times and heartbeats come from the camera's clock). vigild's
+  // receipt time has second resolution and includes the network delay, so
+  // only a drift past kMaxClockDrift is worth a warning; once per episode.
+  void CheckClock(const wire::Json& answer, std::int64_t sent_unix_s) {
+    auto received_text = wire::RequireString(answer, "received", 1, 64);
+    if (!received_text) return;
+    auto received = wire::ParseTime(*received_text);
+    if (!received) return;
+    const std::int64_t drift = sent_unix_s - *received;
+    const bool off = drift > kMaxClockDrift || drift < -kMaxClockDrift;
+    if (off && !clock_warned) {
+      Log("warning: this camera's clock is " + std::to_string(drift < 0 ? -drift : drift) + " s " +
+          (drift > 0 ? "ahead of" : "behind") +
+          " vigild's: clip times and heartbeats will be off (check NTP)");
+    } else if (!off && clock_warned) {
+      Log("clock back in step with vigild's");
+    }
+    clock_warned = off;
   }
 
   void PostHeartbeat() {
@@ -66,6 +91,7 @@ struct Notifier::Impl {
       Log("heartbeat not delivered: " + posted.error().message);
       return;
     }
+    CheckClock(*posted, static_cast<std::int64_t>(heartbeat.time_unix_s));
     std::lock_guard lock(mu);
     ++heartbeats;
   }

@@ -457,6 +457,19 @@ audio = "drop"
             self.assertEqual(sorted(sequences), list(range(1, len(sequences) + 1)))
         self.assertTrue((garden / "spool" / "chain.json").is_file())
 
+    def test_a_camera_clock_that_drifts_is_warned_about(self):
+        r = self.run_agent(self.media / "tree-sway.mp4", "--fast")
+        self.assertEqual(r.code, 0, r)
+        self.assertNotIn("clock", r.err)
+        # vigild's clock an hour ahead is the camera's an hour behind.
+        self.server.keep_port()
+        self.server.stop()
+        self.server.extra_args = ["--testing-clock-offset", "3600"]
+        self.server.start()
+        r = self.run_agent(self.media / "tree-sway.mp4", "--fast")
+        self.assertEqual(r.code, 0, r)
+        self.assertRegex(r.err, r"warning: this camera's clock is 36\d\d s behind vigild's")
+
     def test_bad_sources_and_flags_are_clear_errors(self):
         r = self.run_agent(self.root / "no-such.mp4", "--fast")
         self.assertEqual(r.code, 1, r)
