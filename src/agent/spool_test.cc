@@ -72,14 +72,16 @@ TEST_F(SpoolTest, CommittedClipsSurviveAReopenInSequenceOrder) {
 }
 
 TEST_F(SpoolTest, AnUnfinishedClipIsDiscardedAndDoesNotMoveTheChain) {
+  // A crash mid-clip: the writer is still open (its destructor, which would
+  // discard the blob, has not run) when the next process opens the spool.
+  std::unique_ptr<SpoolWriter> crashed;
   {
     auto spool = Open();
     Commit(*spool, "evt_aaaaaaaa1", 100);
     auto writer = spool->Begin("evt_unfinished");
     ASSERT_TRUE(writer.has_value());
     ASSERT_TRUE((*writer)->Write(Bytes(50, 1)).has_value());
-    // A crash: the writer's destructor never runs.
-    (void)writer->release();
+    crashed = std::move(*writer);
   }
   ASSERT_TRUE(std::filesystem::exists(dir_ + "/evt_unfinished.vgcl"));
   auto spool = Open();
