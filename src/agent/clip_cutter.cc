@@ -17,6 +17,10 @@ std::string NewClipId() { return "evt_" + Base64UrlEncode(crypto::RandomBytes(12
 
 std::int64_t FragmentEnd(const media::Fragment& f) { return f.start_us + f.duration_us; }
 
+std::size_t PaddedClipSizeDelta(std::uint64_t container_size) {
+  return static_cast<std::size_t>(seal::PaddedClipSize(container_size) - container_size);
+}
+
 }  // namespace
 
 struct ClipCutter::Impl {
@@ -99,6 +103,10 @@ struct ClipCutter::Impl {
     end.metadata = std::move(c.extras.metadata);
     end.envelopes = {c.envelope};
     VIGIL_TRY(info, c.writer->Finish(end));
+    // Zero padding to the next 64 KiB (clip.md §Padding): vigild learns the
+    // size to 64 KiB, not the thumbnail's and metadata's sizes.
+    const Bytes padding(PaddedClipSizeDelta(info.size_bytes), 0);
+    if (auto padded = c.file->Write(padding); !padded) return padded;
     SpooledClip record;
     record.sequence = info.sequence;
     record.manifest_hash = info.manifest_hash;

@@ -141,6 +141,8 @@ TEST_F(ClipCutterTest, AClipHoldsThePreRollTheEventAndThePostRollFragments) {
   EXPECT_EQ(manifest.manifest.duration_ms, 6000u);
   EXPECT_EQ(manifest.manifest.previous_manifest, crypto::Sha256Digest{});
   EXPECT_EQ(spool_->chain_head().sequence, 1u);
+  // Stored padded to 64 KiB: vigild learns the size to that much only.
+  EXPECT_EQ(clip.size_bytes % seal::kClipPaddingUnit, 0u);
 }
 
 TEST_F(ClipCutterTest, ClipsChainInOrderEvenWhenTheNextEventStartsDuringThePostRoll) {

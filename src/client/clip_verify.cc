@@ -30,7 +30,9 @@ using crypto::InsecureSecretAccess;
 
 // The tail read of an event listing: trailer, manifest and (usually) the
 // metadata in one request.
-constexpr std::uint64_t kTailReadBytes = 64 << 10;
+// One tail read holds the padding (< 64 KiB), the trailer, the manifest and
+// usually the metadata.
+constexpr std::uint64_t kTailReadBytes = 128 << 10;
 constexpr std::uint64_t kMaxManifestBytes = std::uint64_t{40} << 20;
 
 Error Bad(std::string_view clip_id, std::string_view what) {
@@ -211,8 +213,17 @@ Result<VerifiedClip> VerifyClip(const BlobReader& read, std::uint64_t blob_size,
   const std::uint64_t tail_start = blob_size - tail_size;
   auto tail = read(tail_start, tail_size);
   if (!tail) return Fail(ReadError(clip_id, tail.error()));
-  auto layout = seal::ParseClipTrailer(ByteSpan(*tail).subspan(tail_size - seal::kClipTrailerBytes),
-                                       blob_size);
+  // The stored blob is the container and its zero padding (clip.md §Padding).
+  const std::uint64_t pad_window =
+      std::min<std::uint64_t>(tail_size, seal::kClipPaddingUnit + seal::kClipTrailerBytes);
+  auto container_size = seal::ClipContainerSize(ByteSpan(*tail).last(pad_window), blob_size);
+  if (!container_size || *container_size < tail_start + seal::kClipTrailerBytes) {
+    return Fail(Bad(clip_id, "the padding after the trailer is malformed (truncated or altered)"));
+  }
+  const std::uint64_t container_end = *container_size - tail_start;  // within *tail
+  auto layout = seal::ParseClipTrailer(
+      ByteSpan(*tail).subspan(container_end - seal::kClipTrailerBytes, seal::kClipTrailerBytes),
+      *container_size);
   if (!layout) {
     return Fail(Bad(clip_id,
                     "the trailer is malformed or its part lengths do not add up to the blob "
@@ -248,8 +259,8 @@ Result<VerifiedClip> VerifyClip(const BlobReader& read, std::uint64_t blob_size,
   if (tail_hint != nullptr) {
     tail_hint->clear();
     if (layout->metadata_offset >= tail_start) {
-      *tail_hint =
-          Slice(*tail, layout->metadata_offset - tail_start, blob_size - layout->metadata_offset);
+      *tail_hint = Slice(*tail, layout->metadata_offset - tail_start,
+                         *container_size - layout->metadata_offset);
     }
   }
   return VerifiedClip{std::string(clip_id), std::move(*reader), std::move(manifest)};

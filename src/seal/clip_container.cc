@@ -264,6 +264,20 @@ Result<ClipLayout> ParseClipTrailer(ByteSpan trailer, std::uint64_t blob_size) {
   return l;
 }
 
+std::uint64_t PaddedClipSize(std::uint64_t container_size) {
+  return (container_size + kClipPaddingUnit - 1) / kClipPaddingUnit * kClipPaddingUnit;
+}
+
+Result<std::uint64_t> ClipContainerSize(ByteSpan tail, std::uint64_t blob_size) {
+  if (tail.size() > blob_size) return Fail(VerificationFailed());
+  std::uint64_t zeros = 0;
+  for (auto it = tail.rbegin(); it != tail.rend() && *it == 0; ++it) ++zeros;
+  // The trailer's magic ends in a non-zero byte, so the padding is exactly
+  // the trailing zeros, and it is shorter than one unit.
+  if (zeros >= kClipPaddingUnit || zeros == tail.size()) return Fail(VerificationFailed());
+  return blob_size - zeros;
+}
+
 Result<ClipReader> ClipReader::Create(ClipLayout layout, VerifiedManifest manifest) {
   const ClipManifest& m = manifest.manifest;
   if (m.video_size_bytes != layout.video_size || m.thumbnail.size_bytes != layout.thumbnail_size ||
@@ -275,6 +289,10 @@ Result<ClipReader> ClipReader::Create(ClipLayout layout, VerifiedManifest manife
 
 Result<ClipReader> ClipReader::FromBlob(ByteSpan blob, const crypto::VerifyKey& camera_key,
                                         std::string_view clip_id, std::string_view camera_id) {
+  const std::uint64_t tail =
+      std::min<std::uint64_t>(blob.size(), kClipPaddingUnit + kClipTrailerBytes);
+  VIGIL_TRY(container_size, ClipContainerSize(blob.last(tail), blob.size()));
+  blob = blob.first(container_size);
   if (blob.size() < kClipPrologueBytes + kClipTrailerBytes) return Fail(VerificationFailed());
   const Bytes prologue = Prologue();
   if (!std::equal(prologue.begin(), prologue.end(), blob.begin()))

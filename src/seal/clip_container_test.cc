@@ -129,6 +129,32 @@ TEST(ClipContainerTest, EveryFlippedBitIsCaught) {
   }
 }
 
+// clip.md §Padding: stored blobs end in zeros up to the next 64 KiB.
+TEST(ClipContainerTest, PaddingToSixtyFourKibIsStrippedAndNothingElse) {
+  EXPECT_EQ(PaddedClipSize(1), kClipPaddingUnit);
+  EXPECT_EQ(PaddedClipSize(kClipPaddingUnit), kClipPaddingUnit);
+  EXPECT_EQ(PaddedClipSize(kClipPaddingUnit + 1), 2 * kClipPaddingUnit);
+  Fixture f;
+  auto sealed = f.Seal();
+  Bytes padded = sealed.blob;
+  padded.resize(PaddedClipSize(padded.size()), 0);
+  auto s = OpenAll(f, padded);
+  EXPECT_TRUE(s.has_value()) << s.error().ToString();
+  const std::size_t tail =
+      std::min<std::size_t>(padded.size(), kClipPaddingUnit + kClipTrailerBytes);
+  auto size = ClipContainerSize(ByteSpan(padded).last(tail), padded.size());
+  ASSERT_TRUE(size.has_value());
+  EXPECT_EQ(*size, sealed.blob.size());
+  // A whole unit of zeros is not padding; nor is a non-zero byte after the trailer.
+  Bytes too_long = sealed.blob;
+  too_long.resize(sealed.blob.size() + kClipPaddingUnit, 0);
+  EXPECT_FALSE(OpenAll(f, too_long).has_value());
+  Bytes junk = padded;
+  junk[sealed.blob.size() + 10] = 1;
+  EXPECT_FALSE(OpenAll(f, junk).has_value());
+  EXPECT_FALSE(ClipContainerSize(Bytes(100, 0), 100).has_value());
+}
+
 TEST(ClipContainerTest, TruncationIsCaught) {
   Fixture f;
   auto sealed = f.Seal();

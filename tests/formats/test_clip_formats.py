@@ -62,6 +62,19 @@ class ClipTest(unittest.TestCase):
                          ["rollback"])
         self.assertEqual([p for p, _, _ in cf.check_chain(chain[::-1])], ["reorder"])
 
+    def test_padding(self):
+        # clip.md §Padding: zeros up to the next 64 KiB are stripped; more, or
+        # a non-zero byte after the trailer, are not a clip.
+        x = self.v["vectors"][0]
+        blob = h(x["blob"])
+        padded = blob + bytes(-len(blob) % cf.PADDING_UNIT)
+        self.assertEqual(len(padded) % cf.PADDING_UNIT, 0)
+        self.assertEqual(self.open(padded, x)["video"].hex(), x["video"])
+        for bad in (blob + bytes(cf.PADDING_UNIT), blob + b"\x01" + bytes(100),
+                    bytes(1000)):
+            with self.assertRaises(cf.VerificationFailed):
+                self.open(bad, x)
+
     def test_encoder_reproduces_the_blobs(self):
         seed = h(self.v["camera_signing_seed"])
         for x in self.v["vectors"]:

@@ -160,7 +160,20 @@ def verify_manifest(signed: bytes, camera_public_key: bytes, clip_id: bytes, cam
 # Container
 # ---------------------------------------------------------------------------------------------
 
+PADDING_UNIT = 65536
+
+
+def strip_padding(blob: bytes) -> bytes:
+    """clip.md §Padding: a stored blob may end in fewer than 65536 zero bytes
+    after the trailer (whose magic ends in a non-zero byte)."""
+    zeros = len(blob) - len(blob.rstrip(b"\0"))
+    if zeros >= PADDING_UNIT or zeros == len(blob):
+        raise VerificationFailed("padding")
+    return blob[:len(blob) - zeros]
+
+
 def parse_layout(blob: bytes) -> dict:
+    blob = strip_padding(blob)
     if len(blob) < 8 + TRAILER_LEN or blob[:8] != PROLOGUE or blob[-4:] != TRAILER_MAGIC:
         raise VerificationFailed("prologue or trailer")
     v, t, m, n = struct.unpack(">QQQI", blob[-TRAILER_LEN:-4])

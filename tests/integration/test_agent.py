@@ -173,6 +173,8 @@ class AgentTest(harness.VigilTestCase):
         events = self.events()
         self.assertGreater(len(events), 0)
         self.assertEqual([e["sequence"] for e in events], list(range(1, len(events) + 1)))
+        # vigild learns each clip's size to 64 KiB (clip.md §Padding).
+        self.assertEqual([e["size_bytes"] % 65536 for e in events], [0] * len(events))
         intervals = []
         for e in events:
             mp4 = self.clip_mp4(e["id"])

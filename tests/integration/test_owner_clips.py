@@ -157,7 +157,7 @@ class OwnerClipsTest(harness.VigilTestCase):
         import struct
         clip = self.events()[0]["id"]
         blob = self.blob_path(clip)
-        data = blob.read_bytes()
+        data = blob.read_bytes().rstrip(b"\0")  # the container, padding removed
         video, thumb, meta, manifest, magic = struct.unpack(">QQQI4s", data[-32:])
         cut = min(65536 + 16, video - 49 - 1)  # a whole sealed segment (or what is there)
         start = 8 + video - cut
@@ -179,7 +179,8 @@ class OwnerClipsTest(harness.VigilTestCase):
         clip = events[0]["id"]
         blob = self.blob_path(clip)
         data = bytearray(blob.read_bytes())
-        data[-32 - 70] ^= 0x01  # the manifest signature, just before the trailer
+        end = len(bytes(data).rstrip(b"\0"))  # the container, without its padding
+        data[end - 32 - 70] ^= 0x01  # the manifest signature, just before the trailer
         blob.write_bytes(bytes(data))
         listed = {e["id"]: e for e in self.events(expect_warning=f"clip {clip} failed verification")}
         self.assertFalse(listed[clip]["verified"])

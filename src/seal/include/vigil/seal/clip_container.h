@@ -40,6 +40,11 @@ namespace vigil::seal {
 
 inline constexpr std::size_t kClipPrologueBytes = 8;
 inline constexpr std::size_t kClipTrailerBytes = 32;
+// A stored blob is the container followed by zero bytes up to the next
+// multiple of this (docs/formats/clip.md §Padding), so the server learns a
+// clip's size to 64 KiB only: the sizes of the thumbnail and metadata (what
+// was seen) disappear in it.
+inline constexpr std::uint64_t kClipPaddingUnit = std::uint64_t{64} * 1024;
 
 // What the camera knows when a clip starts.
 struct ClipStart {
@@ -106,8 +111,20 @@ struct ClipLayout {
   std::uint64_t manifest_offset = 0, manifest_size = 0;
 };
 
-// Reads the trailer (the last kClipTrailerBytes of a blob of `blob_size`).
+// Reads the trailer (the last kClipTrailerBytes of a container of
+// `blob_size` bytes, padding removed).
 Result<ClipLayout> ParseClipTrailer(ByteSpan trailer, std::uint64_t blob_size);
+
+// The stored size of a container of `container_size` bytes: the next
+// multiple of kClipPaddingUnit (the camera appends that many zero bytes).
+std::uint64_t PaddedClipSize(std::uint64_t container_size);
+
+// The container's size in a stored blob of `blob_size` bytes whose last
+// bytes are `tail` (at least min(blob_size, kClipPaddingUnit +
+// kClipTrailerBytes) of them): the blob less its trailing zero bytes, which
+// stop at the trailer's magic. kDataLoss "verification failed" when the
+// padding is kClipPaddingUnit or longer, or nothing but zeros.
+Result<std::uint64_t> ClipContainerSize(ByteSpan tail, std::uint64_t blob_size);
 
 // A byte range of the blob holding whole video segments [first, first+count).
 struct VideoRange {
@@ -124,8 +141,8 @@ class ClipReader {
   // failed" when they disagree.
   static Result<ClipReader> Create(ClipLayout layout, VerifiedManifest manifest);
 
-  // Parses and verifies a whole blob: trailer, manifest signature against the
-  // pinned `camera_key`, ids, and the prologue.
+  // Parses and verifies a whole stored blob (padding allowed): trailer,
+  // manifest signature against the pinned `camera_key`, ids, and the prologue.
   static Result<ClipReader> FromBlob(ByteSpan blob, const crypto::VerifyKey& camera_key,
                                      std::string_view clip_id, std::string_view camera_id);
 
