@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "vigil/client/owner_client.h"
+#include "vigil/core/files.h"
 #include "vigil/net/http_client.h"
 #include "vigil/seal/clip_manifest.h"
 

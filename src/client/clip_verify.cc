@@ -17,6 +17,7 @@
 #include <map>
 
 #include "vigil/client/profile.h"
+#include "vigil/core/files.h"
 #include "vigil/core/os_error.h"
 #include "vigil/crypto/hash.h"
 #include "vigil/crypto/secret.h"

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "vigil/core/files.h"
 #include "vigil/core/os_error.h"
 #include "vigil/wire/json.h"
 
@@ -106,49 +107,6 @@ Result<Profile> LoadProfile(const std::string& name) {
     }
   }
   return profile;
-}
-
-Status WriteFileAtomically(const std::string& path, const std::string& contents, unsigned mode,
-                           bool exclusive) {
-  const std::string dir =
-      path.substr(0, path.rfind('/') == std::string::npos ? 0 : path.rfind('/'));
-  if (exclusive && ::access(path.c_str(), F_OK) == 0) {
-    return Fail(ErrorCode::kAlreadyExists, path + " already exists; refusing to overwrite it");
-  }
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return Fail(FromErrno(errno, "create " + tmp));
-  ::fchmod(fd, mode);
-  std::size_t done = 0;
-  while (done < contents.size()) {
-    const ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int e = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return Fail(FromErrno(e, "write " + tmp));
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const int e = errno;
-    ::unlink(tmp.c_str());
-    return Fail(FromErrno(e, "fsync " + tmp));
-  }
-  if (exclusive ? ::link(tmp.c_str(), path.c_str()) != 0
-                : ::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int e = errno;
-    ::unlink(tmp.c_str());
-    return Fail(FromErrno(e, "install " + path));
-  }
-  if (exclusive) ::unlink(tmp.c_str());
-  const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return OkStatus();
 }
 
 Status SaveProfile(const Profile& profile) {

@@ -8,6 +8,7 @@
 
 #include "vigil/client/owner_client.h"
 #include "vigil/client/recovery_kit.h"
+#include "vigil/core/files.h"
 #include "vigil/crypto/hash.h"
 #include "vigil/seal/account_keys.h"
 #include "vigil/seal/keyring.h"

@@ -196,7 +196,13 @@ int main(int argc, char** argv) {
     }
     std::vector<vigil::agent::CameraConfig> cameras;
     if (auto config = flags->Get("config")) {
-      if (flags->Has("source")) return UsageError("--config and --source exclude each other");
+      // Per-camera settings live in the file; a flag here would be ignored.
+      for (const char* flag : {"source", "source-realtime", "fast", "loop", "retry-max"}) {
+        if (flags->Has(flag)) {
+          return UsageError(std::string("--config and --") + flag +
+                            " exclude each other (set it per camera in the file)");
+        }
+      }
       auto text = vigil::ReadFile(*config);
       if (!text) return Failed(text.error());
       auto parsed = vigil::agent::ParseAgentConfig(*text, *config, *state_dir);

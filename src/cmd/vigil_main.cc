@@ -21,6 +21,7 @@
 #include "vigil/client/clip_verify.h"
 #include "vigil/client/owner_client.h"
 #include "vigil/client/profile.h"
+#include "vigil/core/files.h"
 #include "vigil/core/flags.h"
 #include "vigil/wire/json.h"
 
@@ -220,7 +221,7 @@ int GetClip(vigil::client::OwnerClient& c, const vigil::ParsedFlags& flags,
   }
   auto bytes = c.DownloadClipCiphertext(words[2], range);
   if (!bytes) return Failed(bytes.error());
-  if (auto s = vigil::client::WriteFileAtomically(*out, *bytes, 0600, false); !s) {
+  if (auto s = vigil::WriteFileAtomically(*out, *bytes, 0600, false); !s) {
     return Failed(s.error());
   }
   std::printf("wrote %zu bytes of ciphertext to %s\n", bytes->size(), out->c_str());

@@ -785,38 +785,33 @@ Status SqliteMetadataStore::ClaimPairing(const PairingClaim& c, std::string_view
   });
 }
 
-Result<PairingClaim> SqliteMetadataStore::GetPairingClaim(std::string_view pairing_id) {
+// One claim by pairing id or by camera id: the same row, two keys.
+Result<PairingClaim> SqliteMetadataStore::QueryPairingClaim(const char* key_column,
+                                                            std::string_view key,
+                                                            const std::string& missing) {
   std::lock_guard lock(mu_);
-  VIGIL_TRY(stmt, Statement::Prepare(db_,
-                                     "SELECT pairing_id, household_id, camera_id, "
-                                     "camera_credential_hash, claim_payload, "
-                                     "claimed_by_account_id, claimed_unix_s FROM pairing_offers "
-                                     "WHERE pairing_id = ? AND claim_payload IS NOT NULL"));
-  stmt.Bind(pairing_id);
+  VIGIL_TRY(stmt, Statement::Prepare(db_, std::string("SELECT pairing_id, household_id, camera_id, "
+                                                      "camera_credential_hash, claim_payload, "
+                                                      "claimed_by_account_id, claimed_unix_s "
+                                                      "FROM pairing_offers WHERE ") +
+                                              key_column + " = ? AND claim_payload IS NOT NULL"));
+  stmt.Bind(key);
   return QueryOne(
       stmt,
       [](const Statement& s) {
         return PairingClaim{s.Text(0), s.Text(1), s.Text(2), s.Blob(3),
                             s.Blob(4), s.Text(5), s.Int(6)};
       },
-      "no claim for pairing offer " + Quoted(pairing_id));
+      missing);
+}
+
+Result<PairingClaim> SqliteMetadataStore::GetPairingClaim(std::string_view pairing_id) {
+  return QueryPairingClaim("pairing_id", pairing_id,
+                           "no claim for pairing offer " + Quoted(pairing_id));
 }
 
 Result<PairingClaim> SqliteMetadataStore::GetPairingClaimForCamera(std::string_view camera_id) {
-  std::lock_guard lock(mu_);
-  VIGIL_TRY(stmt, Statement::Prepare(db_,
-                                     "SELECT pairing_id, household_id, camera_id, "
-                                     "camera_credential_hash, claim_payload, "
-                                     "claimed_by_account_id, claimed_unix_s FROM pairing_offers "
-                                     "WHERE camera_id = ? AND claim_payload IS NOT NULL"));
-  stmt.Bind(camera_id);
-  return QueryOne(
-      stmt,
-      [](const Statement& s) {
-        return PairingClaim{s.Text(0), s.Text(1), s.Text(2), s.Blob(3),
-                            s.Blob(4), s.Text(5), s.Int(6)};
-      },
-      "no claim for camera " + Quoted(camera_id));
+  return QueryPairingClaim("camera_id", camera_id, "no claim for camera " + Quoted(camera_id));
 }
 
 Result<std::int64_t> SqliteMetadataStore::DeleteExpiredPairingOffers(std::int64_t now_unix_s) {

@@ -484,6 +484,12 @@ audio = "drop"
         self.assertEqual(r.code, 2, r)
         r = self.run_agent(junk, "--retry-max", "0")
         self.assertEqual(r.code, 2, r)
+        # With --config, per-camera flags would be silently ignored: refused.
+        cmd = [str(harness.BIN / "vigil-agent"), "run", "--state", str(self.root), "--config",
+               str(junk), "--loop"]
+        r = harness.Result(subprocess.run(cmd, capture_output=True, text=True, timeout=60))
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("--config and --loop exclude each other", r.err)
         self.assertEqual(self.events(), [])
 
 

@@ -77,10 +77,4 @@ Result<Profile> LoadProfile(const std::string& name);
 // Writes the profile atomically with mode 0600.
 Status SaveProfile(const Profile& profile);
 
-// Writes `contents` to `path` atomically with `mode` (temp file in the same
-// directory, fsync, rename, fsync the directory). With `exclusive`, refuses to
-// replace an existing file (kAlreadyExists).
-Status WriteFileAtomically(const std::string& path, const std::string& contents, unsigned mode,
-                           bool exclusive);
-
 }  // namespace vigil::client

@@ -120,6 +120,8 @@ class SqliteMetadataStore final : public MetadataStore, public SecurityJournal {
                                           std::int64_t since_unix_s, std::size_t limit) override;
 
  private:
+  Result<PairingClaim> QueryPairingClaim(const char* key_column, std::string_view key,
+                                         const std::string& missing);
   explicit SqliteMetadataStore(sqlite3* db) : db_(db) {}
 
   std::mutex mu_;
