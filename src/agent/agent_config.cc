@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "vigil/agent/agent_config.h"
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 #include <toml.hpp>
@@ -9,10 +10,13 @@ namespace vigil::agent {
 namespace {
 
 const std::set<std::string> kCameraKeys = {
-    "name",         "state",        "source",         "detect_source",     "rtsp_transport",
-    "audio",        "sensitivity",  "spool_mb",       "pre_roll_s",        "post_roll_s",
-    "min_length_s", "max_length_s", "analysis_width", "analysis_fps",      "realtime",
-    "loop",         "zone",         "mask",           "upload_retry_max_s"};
+    "name",         "state",        "source",         "detect_source",      "rtsp_transport",
+    "audio",        "sensitivity",  "spool_mb",       "pre_roll_s",         "post_roll_s",
+    "min_length_s", "max_length_s", "analysis_width", "analysis_fps",       "realtime",
+    "loop",         "zone",         "mask",           "upload_retry_max_s", "objects"};
+const std::set<std::string> kObjectKeys = {
+    "enabled",   "model",    "rate",       "detect_width", "crop_to_motion",  "alert",
+    "min_score", "min_area", "stationary", "zones",        "score_threshold", "preprocess"};
 const std::set<std::string> kZoneKeys = {"name", "polygon"};
 
 struct ConfigError {
@@ -92,6 +96,8 @@ std::vector<detect::Zone> Zones(const toml::value& camera, const std::string& ke
   return zones;
 }
 
+void Objects(const toml::value& camera, CameraOptions& o, const std::string& camera_where);
+
 CameraConfig Camera(const toml::value& camera, std::size_t index, const std::string& state_root) {
   std::string where = "camera " + std::to_string(index + 1);
   CheckKeys(camera, kCameraKeys, where);
@@ -136,6 +142,7 @@ CameraConfig Camera(const toml::value& camera, std::size_t index, const std::str
   o.motion.sensitivity = static_cast<int>(sensitivity);
   o.motion.zones = Zones(camera, "zone", where);
   o.motion.masks = Zones(camera, "mask", where);
+  Objects(camera, o, where);
   const double spool_mb =
       Number(camera, "spool_mb", static_cast<double>(o.spool_bytes >> 20), where);
   if (spool_mb < 16 || spool_mb > 1048576) Bad(where, "spool_mb must be 16..1048576");
@@ -149,6 +156,79 @@ CameraConfig Camera(const toml::value& camera, std::size_t index, const std::str
   if (o.upload_retry_max < std::chrono::seconds(1))
     Bad(where, "upload_retry_max_s must be at least 1");
   return config;
+}
+
+// [camera.objects]: the object detector and the owner's rules.
+void Objects(const toml::value& camera, CameraOptions& o, const std::string& camera_where) {
+  if (!camera.contains("objects")) return;
+  const std::string where = camera_where + " objects";
+  const toml::value& t = camera.at("objects");
+  CheckKeys(t, kObjectKeys, where);
+  ObjectOptions& objects = o.objects;
+  objects.enabled = Get<bool>(t, "enabled", true, where);
+  objects.model = Get<std::string>(t, "model", objects.model, where);
+  objects.rate = Number(t, "rate", objects.rate, where);
+  if (!(objects.rate > 0 && objects.rate <= 30))
+    Bad(where, "rate must be within (0, 30] per second");
+  const double width = Number(t, "detect_width", objects.detect_width, where);
+  if (width < 64 || width > 4096) Bad(where, "detect_width must be 64..4096");
+  objects.detect_width = static_cast<int>(width);
+  objects.crop_to_motion = Get<bool>(t, "crop_to_motion", objects.crop_to_motion, where);
+  const double threshold = Number(t, "score_threshold", objects.detector.score_threshold, where);
+  if (!(threshold > 0 && threshold <= 1)) Bad(where, "score_threshold must be within (0, 1]");
+  objects.detector.score_threshold = static_cast<float>(threshold);
+  const std::string preprocess = Get<std::string>(t, "preprocess", "letterbox-bgr", where);
+  if (preprocess == "letterbox-bgr") {
+    objects.detector.preprocess = detect::Preprocess::kLetterboxBgr;
+  } else if (preprocess == "stretch-rgb") {
+    objects.detector.preprocess = detect::Preprocess::kStretchRgb;
+  } else {
+    Bad(where, "preprocess must be \"letterbox-bgr\" or \"stretch-rgb\"");
+  }
+  detect::ObjectRules& rules = objects.rules;
+  if (t.contains("alert")) rules.alert = Get<std::vector<std::string>>(t, "alert", {}, where);
+  for (const auto& label : rules.alert) {
+    if (label.empty()) Bad(where, "alert has an empty label");
+  }
+  const double min_score = Number(t, "min_score", rules.min_score, where);
+  if (min_score < 0 || min_score > 1) Bad(where, "min_score must be 0..1");
+  rules.min_score = static_cast<float>(min_score);
+  rules.min_area = Number(t, "min_area", rules.min_area, where);
+  if (rules.min_area < 0 || rules.min_area > 1)
+    Bad(where, "min_area must be 0..1 (a share of the frame)");
+  const std::string stationary = Get<std::string>(t, "stationary", "suppress", where);
+  if (stationary == "suppress") {
+    rules.stationary_alerts = false;
+  } else if (stationary == "alert") {
+    rules.stationary_alerts = true;
+  } else {
+    Bad(where, "stationary must be \"suppress\" or \"alert\"");
+  }
+  if (t.contains("zones")) {
+    const toml::value& zones = t.at("zones");
+    if (!zones.is_table()) Bad(where, "zones must be a table: kind = [\"zone\", ...]");
+    for (const auto& [kind, names] : zones.as_table()) {
+      std::vector<std::string> list;
+      try {
+        list = toml::get<std::vector<std::string>>(names);
+      } catch (const std::exception&) {
+        Bad(where, "zones." + kind + " must be a list of zone names");
+      }
+      for (const auto& name : list) {
+        const bool known = std::any_of(o.motion.zones.begin(), o.motion.zones.end(),
+                                       [&](const detect::Zone& z) { return z.name == name; });
+        if (!known) {
+          std::string what = "zones.";
+          what += kind;
+          what += " names '";
+          what += name;
+          what += "', which is not a [[camera.zone]]";
+          Bad(where, what);
+        }
+      }
+      rules.zones_for[kind] = std::move(list);
+    }
+  }
 }
 
 }  // namespace

@@ -78,5 +78,70 @@ TEST(AgentConfigTest, MistakesAreErrorsNamingTheCameraAndKey) {
   }
 }
 
+TEST(AgentConfigTest, ObjectRulesAreReadAndCheckedAgainstTheZones) {
+  const std::string base = R"(
+[[camera]]
+name = "street"
+source = "rtsp://cam/main"
+[[camera.zone]]
+name = "driveway"
+polygon = [[0, 0.5], [1, 0.5], [1, 1], [0, 1]]
+)";
+  auto cameras = ParseAgentConfig(base + R"(
+[camera.objects]
+model = "/models/yolov5s.onnx"
+rate = 3
+detect_width = 800
+crop_to_motion = false
+score_threshold = 0.3
+preprocess = "stretch-rgb"
+alert = ["person", "vehicle"]
+min_score = 0.6
+min_area = 0.01
+stationary = "alert"
+[camera.objects.zones]
+vehicle = ["driveway"]
+)",
+                                  "cameras.toml", "/srv");
+  ASSERT_TRUE(cameras.has_value()) << cameras.error().ToString();
+  const ObjectOptions& o = (*cameras)[0].options.objects;
+  EXPECT_TRUE(o.enabled);
+  EXPECT_EQ(o.model, "/models/yolov5s.onnx");
+  EXPECT_DOUBLE_EQ(o.rate, 3);
+  EXPECT_EQ(o.detect_width, 800);
+  EXPECT_FALSE(o.crop_to_motion);
+  EXPECT_FLOAT_EQ(o.detector.score_threshold, 0.3F);
+  EXPECT_EQ(o.detector.preprocess, detect::Preprocess::kStretchRgb);
+  EXPECT_EQ(o.rules.alert, (std::vector<std::string>{"person", "vehicle"}));
+  EXPECT_FLOAT_EQ(o.rules.min_score, 0.6F);
+  EXPECT_DOUBLE_EQ(o.rules.min_area, 0.01);
+  EXPECT_TRUE(o.rules.stationary_alerts);
+  EXPECT_EQ(o.rules.zones_for.at("vehicle"), std::vector<std::string>{"driveway"});
+
+  // Without the table, detection is off; with an empty one, on with defaults.
+  auto off = ParseAgentConfig(base, "cameras.toml", "/srv");
+  ASSERT_TRUE(off.has_value());
+  EXPECT_FALSE((*off)[0].options.objects.enabled);
+  auto on = ParseAgentConfig(base + "[camera.objects]\n", "cameras.toml", "/srv");
+  ASSERT_TRUE(on.has_value());
+  EXPECT_TRUE((*on)[0].options.objects.enabled);
+  EXPECT_EQ((*on)[0].options.objects.model, "nanodet");
+
+  for (const auto& [bad, says] : std::vector<std::pair<std::string, std::string>>{
+           {"[camera.objects]\nzones = { vehicle = [\"garage\"] }\n", "'garage'"},
+           {"[camera.objects]\nrate = 0\n", "rate"},
+           {"[camera.objects]\nmin_score = 1.5\n", "min_score"},
+           {"[camera.objects]\nstationary = \"maybe\"\n", "stationary"},
+           {"[camera.objects]\npreprocess = \"crop\"\n", "preprocess"},
+           {"[camera.objects]\nalert = [\"\"]\n", "empty label"},
+           {"[camera.objects]\nlabels = [\"person\"]\n", "unknown key 'labels'"},
+       }) {
+    auto parsed = ParseAgentConfig(base + bad, "cameras.toml", "/srv");
+    ASSERT_FALSE(parsed.has_value()) << bad;
+    EXPECT_NE(parsed.error().message.find(says), std::string::npos) << parsed.error().message;
+    EXPECT_NE(parsed.error().message.find("street"), std::string::npos) << parsed.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace vigil::agent

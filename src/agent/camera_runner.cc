@@ -5,13 +5,16 @@
 #include <cmath>
 #include <condition_variable>
 #include <ctime>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <variant>
 
 #include "vigil/agent/clip_cutter.h"
+#include "vigil/agent/event_analyzer.h"
 #include "vigil/agent/notifier.h"
+#include "vigil/agent/object_detector.h"
 #include "vigil/agent/spool.h"
 #include "vigil/agent/uploader.h"
 #include "vigil/seal/clip_metadata.h"
@@ -37,35 +40,28 @@ void SleepFor(std::chrono::milliseconds duration, const std::stop_token& stop) {
   cv.wait_for(lock, stop, duration, [] { return false; });
 }
 
-// What the camera keeps of the event in progress for its thumbnail.
-struct Peak {
-  double score = -1;
-  media::AnalysisFrame frame;
+// What each ended event alerts with, for the clip-complete alert that
+// follows its commit (ClipCutter's callback); shared by the sessions.
+struct EventAlerts {
+  std::mutex mu;
+  std::map<std::uint64_t, AlertDecision> by_event;
 };
-
-// The event's metadata document: motion now; object detections plug in
-// here (detection issue).
-Result<Bytes> EventMetadata(const detect::Event& event) {
-  seal::ClipMetadata metadata;
-  metadata.motion_score = Fixed(event.peak_score);
-  for (const auto& zone : event.zones) {
-    if (metadata.zones.size() == seal::kMaxMetadataZones) break;
-    metadata.zones.push_back(zone.substr(0, seal::kMaxMetadataZoneBytes));
-  }
-  return seal::EncodeClipMetadata(metadata);
-}
 
 // One open of the source: reads until it ends or drops.
 class Session {
  public:
-  Session(const CameraOptions& options, ClipCutter& cutter, Notifier& notifier,
-          CameraRunStats& stats)
-      : options_(options), cutter_(cutter), notifier_(notifier), stats_(stats) {}
+  Session(const CameraOptions& options, detect::ObjectDetector* detector, ClipCutter& cutter,
+          Notifier& notifier, EventAlerts& alerts, CameraRunStats& stats)
+      : options_(options),
+        detector_(detector),
+        cutter_(cutter),
+        notifier_(notifier),
+        alerts_(alerts),
+        stats_(stats) {}
 
   // Ok at the end of a file; kUnavailable when a live source dropped.
   Status Run(media::Ingest& ingest, const std::stop_token& stop) {
-    VIGIL_TRY(detector, detect::MotionDetector::Create(options_.motion));
-    VIGIL_TRY(tracker, detect::EventTracker::Create(options_.events));
+    VIGIL_TRY(analyzer, EventAnalyzer::Create(options_, detector_));
     if (auto set = cutter_.SetInitSegment(ingest.init_segment()); !set) return set;
     Status outcome = OkStatus();
     while (!stop.stop_requested()) {
@@ -83,38 +79,15 @@ class Session {
       auto& frame = std::get<media::AnalysisFrame>(*item);
       ++stats_.analysis_frames;
       last_us_ = std::max(last_us_, frame.pts_us);
-      const detect::LumaView luma{frame.width, frame.height, frame.width, frame.y};
-      const detect::MotionResult motion = detector.Process(luma, frame.pts_us);
-      const detect::EventUpdate update = tracker.Update(motion, frame.pts_us);
-      if (update.ended) {
-        if (auto ended = End(*update.ended); !ended) return ended;
-      }
-      if (update.started) {
-        ++stats_.events;
-        peak_ = Peak{};
-        options_.log("event " + std::to_string(update.started->number) + " started at " +
-                     FormatSeconds(update.started->start_us));
-        VIGIL_TRY(clip_id, cutter_.EventStarted(*update.started));
-        // The owner hears of the event now, not when its clip is done.
-        seal::AlertContent alert;
-        alert.kind = seal::AlertKind::kEventStarted;
-        alert.clip_id = clip_id;
-        alert.event_time_unix_s = static_cast<std::uint64_t>(std::time(nullptr));
-        alert.labels = {"motion"};
-        alert.motion_score = Fixed(update.started->peak_score);
-        notifier_.Send(alert);
-      }
-      if (tracker.active() && motion.motion && motion.score > peak_.score) {
-        peak_.score = motion.score;
-        peak_.frame = std::move(frame);
-      }
+      VIGIL_TRY(out, analyzer->Process(std::move(frame)));
+      if (auto handled = Handle(out); !handled) return handled;
     }
     // The stream is over (or dropped, or we stop): close what is open.
-    if (auto last = tracker.Finish(last_us_)) {
-      if (auto ended = End(*last); !ended) return ended;
-    }
+    AnalyzerOutput last = analyzer->Finish(last_us_);
+    if (auto handled = Handle(last); !handled) return handled;
     if (auto flushed = cutter_.Flush(); !flushed) return flushed;
     stats_.media_seconds += static_cast<double>(last_us_) / 1e6;
+    stats_.detector_runs += analyzer->stats().detector_runs;
     return outcome;
   }
 
@@ -123,10 +96,43 @@ class Session {
     return std::to_string(us / 1000000) + "." + std::to_string((us / 100000) % 10) + " s";
   }
 
-  Status End(const detect::Event& event) {
+  static std::string Join(const std::vector<std::string>& labels) {
+    std::string text;
+    for (const auto& l : labels) text += (text.empty() ? "" : ",") + l;
+    return text;
+  }
+
+  Status Handle(AnalyzerOutput& out) {
+    for (auto& ended : out.ended) {
+      if (auto done = End(std::move(ended)); !done) return done;
+    }
+    if (out.started) {
+      ++stats_.events;
+      options_.log("event " + std::to_string(out.started->number) + " started at " +
+                   FormatSeconds(out.started->start_us));
+      VIGIL_TRY(clip_id, cutter_.EventStarted(*out.started));
+      clip_ids_[out.started->number] = clip_id;
+    }
+    if (out.alert) {
+      // The owner hears of the event now, not when its clip is done.
+      options_.log("event " + std::to_string(out.alert->event_number) + " alerts: " +
+                   Join(out.alert->labels) + " at " + FormatSeconds(out.alert->pts_us));
+      seal::AlertContent alert;
+      alert.kind = seal::AlertKind::kEventStarted;
+      alert.clip_id = clip_ids_[out.alert->event_number];
+      alert.event_time_unix_s = static_cast<std::uint64_t>(std::time(nullptr));
+      alert.labels = out.alert->labels;
+      alert.motion_score = Fixed(out.alert->score);
+      notifier_.Send(alert);
+    }
+    return OkStatus();
+  }
+
+  Status End(EndedEvent ended) {
+    const detect::Event& event = ended.event;
     ClipExtras extras;
-    if (peak_.score >= 0) {
-      auto jpeg = media::EncodeJpeg(peak_.frame);
+    if (ended.thumbnail) {
+      auto jpeg = media::EncodeJpeg(*ended.thumbnail);
       if (jpeg) {
         extras.thumbnail_jpeg = std::move(*jpeg);
       } else {
@@ -134,19 +140,38 @@ class Session {
                      " failed: " + jpeg.error().message);
       }
     }
-    VIGIL_TRY(metadata, EventMetadata(event));
+    VIGIL_TRY(metadata, seal::EncodeClipMetadata(ended.metadata));
     extras.metadata = std::move(metadata);
-    options_.log("event " + std::to_string(event.number) + " ended; clip " +
-                 FormatSeconds(event.clip_start_us) + " .. " + FormatSeconds(event.clip_end_us));
-    peak_ = Peak{};
+    extras.priority = ended.priority;
+    std::string objects;
+    for (const auto& d : ended.metadata.detections) {
+      objects += (objects.empty() ? "; objects: " : ", ") + d.label + " " +
+                 std::to_string(d.score / 100) + "%";
+    }
+    options_.log(
+        "event " + std::to_string(event.number) + " ended; clip " +
+        FormatSeconds(event.clip_start_us) + " .. " + FormatSeconds(event.clip_end_us) +
+        (ended.alerted_labels.empty() ? "; no alert" : "; alerted " + Join(ended.alerted_labels)) +
+        objects);
+    if (!ended.alerted_labels.empty()) {
+      double best = event.peak_score;
+      if (!ended.metadata.detections.empty())
+        best = ended.metadata.detections[0].score / double{seal::kMetadataUnit};
+      std::lock_guard lock(alerts_.mu);
+      alerts_.by_event[event.number] =
+          AlertDecision{event.number, event.clip_end_us, ended.alerted_labels, best};
+    }
+    clip_ids_.erase(event.number);
     return cutter_.EventEnded(event, std::move(extras));
   }
 
   const CameraOptions& options_;
+  detect::ObjectDetector* detector_;
   ClipCutter& cutter_;
   Notifier& notifier_;
+  EventAlerts& alerts_;
   CameraRunStats& stats_;
-  Peak peak_;
+  std::map<std::uint64_t, std::string> clip_ids_;  // open events' clips
   std::int64_t last_us_ = 0;
 };
 
@@ -159,6 +184,14 @@ Result<CameraRunStats> RunCamera(const CameraState& state, const CameraOptions& 
   opts.log = log;
   VIGIL_TRY(pairing, state.RequirePairing());
   (void)pairing;
+  std::unique_ptr<detect::ObjectDetector> detector;
+  if (opts.objects.enabled) {
+    VIGIL_TRY(loaded, LoadObjectDetector(opts.objects.model, opts.objects.detector));
+    detector = std::move(loaded);
+    if (opts.source.detect_width == 0) opts.source.detect_width = opts.objects.detect_width;
+    log("objects: " + opts.objects.model + ", " + std::to_string(opts.objects.rate) +
+        " runs per second during motion");
+  }
   VIGIL_TRY(spool, Spool::Open(state.dir() + "/spool",
                                SpoolOptions{options.spool_bytes, [&](const std::string& line) {
                                               log("warning: " + line);
@@ -189,15 +222,25 @@ Result<CameraRunStats> RunCamera(const CameraState& state, const CameraOptions& 
   cutter_options.pre_roll = options.events.pre_roll;
   cutter_options.now_unix_s = [] { return static_cast<std::int64_t>(std::time(nullptr)); };
   cutter_options.log = log;
+  EventAlerts event_alerts;
   cutter_options.on_committed = [&](const SpooledClip& clip, const detect::Event& event) {
     uploader->Notify();
+    std::optional<AlertDecision> decision;
+    {
+      std::lock_guard lock(event_alerts.mu);
+      if (auto it = event_alerts.by_event.find(event.number); it != event_alerts.by_event.end()) {
+        decision = std::move(it->second);
+        event_alerts.by_event.erase(it);
+      }
+    }
+    if (!decision) return;  // the event did not alert (objects that break no rule)
     seal::AlertContent alert;
     alert.kind = seal::AlertKind::kClipComplete;
     alert.clip_id = clip.clip_id;
     alert.event_time_unix_s = static_cast<std::uint64_t>(clip.start_unix_s);
     alert.sequence = clip.sequence;
-    alert.labels = {"motion"};
-    alert.motion_score = Fixed(event.peak_score);
+    alert.labels = decision->labels;
+    alert.motion_score = Fixed(decision->score);
     notifier->Send(alert);
   };
   auto cutter = ClipCutter::Create(state, *spool, cutter_options);
@@ -215,7 +258,7 @@ Result<CameraRunStats> RunCamera(const CameraState& state, const CameraOptions& 
   auto backoff = options.min_reconnect;
   Status outcome = OkStatus();
   while (!stop.stop_requested()) {
-    auto ingest = media::Ingest::Open(options.source);
+    auto ingest = media::Ingest::Open(opts.source);
     if (!ingest) {
       // A file that is missing or unreadable will not get better; a camera
       // that is down may come back.
@@ -234,7 +277,7 @@ Result<CameraRunStats> RunCamera(const CameraState& state, const CameraOptions& 
         std::to_string(info.height) +
         (info.video_transcoded ? " (transcoded from " + info.source_codec + ")" : "") +
         (info.audio_codec.empty() ? ", no audio" : ", audio " + info.audio_codec));
-    Session session(opts, **cutter, *notifier, stats);
+    Session session(opts, detector.get(), **cutter, *notifier, event_alerts, stats);
     auto ran = session.Run(**ingest, stop);
     if (ran) break;  // the file ended
     if (!live || ran.error().code != ErrorCode::kUnavailable) {

@@ -113,6 +113,7 @@ struct ClipCutter::Impl {
     record.start_unix_s = c.start_unix_s;
     record.duration_s = (end.duration_ms + 999) / 1000;
     record.envelope = c.envelope;
+    record.priority = c.extras.priority;
     VIGIL_TRY(spooled, c.file->Commit(std::move(record)));
     ++committed;
     Log("clip " + spooled.clip_id + " sealed: sequence " + std::to_string(spooled.sequence) + ", " +

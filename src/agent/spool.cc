@@ -50,7 +50,8 @@ std::string RecordText(const SpooledClip& c) {
                            {"duration_s", c.duration_s},
                            {"size_bytes", c.size_bytes},
                            {"sha256", wire::BytesField(c.sha256)},
-                           {"envelope", wire::BytesField(c.envelope)}};
+                           {"envelope", wire::BytesField(c.envelope)},
+                           {"priority", c.priority}};
   return wire::Dump(json) + "\n";
 }
 
@@ -76,6 +77,11 @@ Result<SpooledClip> ParseRecord(const std::string& text) {
   c.size_bytes = size;
   c.sha256 = DigestFrom(sha);
   c.envelope = std::move(envelope);
+  // Records written before priorities existed have none: motion.
+  if (json.contains("priority")) {
+    VIGIL_TRY(priority, wire::RequireUint(json, "priority", 0, SpooledClip::kPriorityPerson));
+    c.priority = static_cast<std::uint8_t>(priority);
+  }
   return c;
 }
 
@@ -233,10 +239,16 @@ Result<SpooledClip> Spool::CommitLocked(SpooledClip clip) {
 void Spool::EvictLocked() {
   std::uint64_t used = 0;
   for (const auto& c : clips_) used += c.size_bytes;
-  // The newest clip always stays, even if it alone is over capacity.
+  // The newest clip always stays, even if it alone is over capacity. Of the
+  // others, the lowest priority goes first (a person is kept longest), the
+  // oldest of equal priority first.
   while (used > options_.capacity_bytes && clips_.size() > 1) {
-    const SpooledClip oldest = clips_.front();
-    clips_.erase(clips_.begin());
+    auto victim = clips_.begin();
+    for (auto it = clips_.begin(); it + 1 != clips_.end(); ++it) {
+      if (it->priority < victim->priority) victim = it;
+    }
+    const SpooledClip oldest = *victim;
+    clips_.erase(victim);
     used -= oldest.size_bytes;
     ::unlink((dir_ + "/" + oldest.clip_id + std::string(kRecordSuffix)).c_str());
     ::unlink((dir_ + "/" + oldest.clip_id + std::string(kBlobSuffix)).c_str());
@@ -244,7 +256,7 @@ void Spool::EvictLocked() {
       options_.warn("spool full (" + std::to_string(used + oldest.size_bytes) + " of " +
                     std::to_string(options_.capacity_bytes) + " bytes): evicted clip " +
                     oldest.clip_id + " (sequence " + std::to_string(oldest.sequence) +
-                    "), never uploaded");
+                    ", priority " + std::to_string(oldest.priority) + "), never uploaded");
     }
   }
   (void)FsyncDirectory(dir_);

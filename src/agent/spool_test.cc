@@ -29,7 +29,8 @@ class SpoolTest : public ::testing::Test {
     return std::move(*spool);
   }
 
-  static SpooledClip Commit(Spool& spool, const std::string& id, std::size_t size) {
+  static SpooledClip Commit(Spool& spool, const std::string& id, std::size_t size,
+                            std::uint8_t priority = SpooledClip::kPriorityMotion) {
     auto writer = spool.Begin(id);
     EXPECT_TRUE(writer.has_value()) << writer.error().ToString();
     const Bytes data(size, static_cast<std::uint8_t>(id.back()));
@@ -40,6 +41,7 @@ class SpoolTest : public ::testing::Test {
     clip.start_unix_s = 1796000000;
     clip.duration_s = 12;
     clip.envelope = Bytes(124, 7);
+    clip.priority = priority;
     auto committed = (*writer)->Commit(clip);
     EXPECT_TRUE(committed.has_value()) << committed.error().ToString();
     return *committed;
@@ -132,9 +134,32 @@ TEST_F(SpoolTest, WhenFullTheOldestIsEvictedWithAWarning) {
   ASSERT_EQ(clips.size(), 2u);
   EXPECT_EQ(clips[0].clip_id, "evt_aaaaaaaa2");
   ASSERT_EQ(warnings_.size(), 1u);
-  EXPECT_NE(warnings_[0].find("evicted clip evt_aaaaaaaa1 (sequence 1)"), std::string::npos)
+  EXPECT_NE(warnings_[0].find("evicted clip evt_aaaaaaaa1 (sequence 1, priority 0)"),
+            std::string::npos)
       << warnings_[0];
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/evt_aaaaaaaa1.vgcl"));
+}
+
+TEST_F(SpoolTest, WhenFullPeopleAreKeptLongestThenOtherObjectsThenMotion) {
+  auto spool = Open(3500);
+  Commit(*spool, "evt_aaaaaaaa1", 1000, SpooledClip::kPriorityPerson);
+  Commit(*spool, "evt_aaaaaaaa2", 1000, SpooledClip::kPriorityObject);
+  Commit(*spool, "evt_aaaaaaaa3", 1000, SpooledClip::kPriorityMotion);
+  // Full: the motion-only clip goes although two are older.
+  Commit(*spool, "evt_aaaaaaaa4", 1000, SpooledClip::kPriorityPerson);
+  // Full again: the vehicle goes before the older person.
+  Commit(*spool, "evt_aaaaaaaa5", 1000, SpooledClip::kPriorityMotion);
+  std::vector<std::string> ids;
+  for (const auto& c : spool->List()) ids.push_back(c.clip_id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"evt_aaaaaaaa1", "evt_aaaaaaaa4", "evt_aaaaaaaa5"}));
+  ASSERT_EQ(warnings_.size(), 2u);
+  EXPECT_NE(warnings_[0].find("evt_aaaaaaaa3"), std::string::npos) << warnings_[0];
+  EXPECT_NE(warnings_[1].find("evt_aaaaaaaa2"), std::string::npos) << warnings_[1];
+  // Priorities survive a reopen (they are in the records).
+  spool.reset();
+  auto reopened = Open(3500);
+  EXPECT_EQ(reopened->List()[0].priority, SpooledClip::kPriorityPerson);
+  EXPECT_EQ(reopened->List()[2].priority, SpooledClip::kPriorityMotion);
 }
 
 TEST_F(SpoolTest, BadIdsOutOfOrderSequencesAndEmptyClipsAreRefused) {

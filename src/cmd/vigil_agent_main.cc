@@ -4,12 +4,14 @@
 // Errors are one line on stderr.
 
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include <csignal>
 #include <ctime>
+#include <memory>
 #include <mutex>
 #include <stop_token>
 #include <thread>
@@ -17,6 +19,8 @@
 #include "vigil/agent/agent_config.h"
 #include "vigil/agent/camera_runner.h"
 #include "vigil/agent/camera_state.h"
+#include "vigil/agent/event_analyzer.h"
+#include "vigil/agent/object_detector.h"
 #include "vigil/agent/pairing_client.h"
 #include "vigil/core/files.h"
 #include "vigil/core/flags.h"
@@ -33,6 +37,12 @@ constexpr char kUsage[] = R"(usage: vigil-agent COMMAND ...
                                               DIR/spool, uploads them; a file ends the run once
                                               its clips are uploaded
   run --state DIR --config cameras.toml       several cameras, each with its own state directory
+  analyze --source FILE [--config cameras.toml [--camera NAME]] [--objects] [--json]
+                                              what run would decide for a file (events, alerts,
+                                              objects), without recording or sending anything
+  detect IMAGE... [--json] [--model nanodet|PATH.json|PATH.onnx] [--score S] [--preprocess MODE]
+                                              finds people, vehicles and animals in photos
+                                              (boxes in image pixels), for tuning and testing
 )";
 
 const std::vector<vigil::FlagSpec> kFlags = {
@@ -47,6 +57,13 @@ const std::vector<vigil::FlagSpec> kFlags = {
     {"loop", false, "run: start a file again at its end"},
     {"config", true, "run: cameras.toml with several cameras"},
     {"retry-max", true, "run: longest wait between upload attempts, seconds (default 60)"},
+    {"json", false, "detect, analyze: print JSON"},
+    {"camera", true, "analyze: the camera of --config whose settings to use"},
+    {"objects", false, "analyze: detect objects with the default rules (without --config)"},
+    {"model", true, "detect: nanodet (default), a TF.js model.json or a YOLO .onnx"},
+    {"score", true, "detect: lowest score shown, 0..1 (default 0.35)"},
+    {"preprocess", true, "detect: letterbox-bgr (default) or stretch-rgb (NanoDet only)"},
+    {"threads", true, "detect: math threads (default 1)"},
     {"help", false, "show this help"},
 };
 
@@ -87,26 +104,36 @@ void LogLine(const std::string& camera, const std::string& line) {
 }
 
 // SIGINT/SIGTERM stop the cameras gracefully: clips in progress are closed
-// and sealed, and what is spooled stays for the next run.
+// and sealed, and what is spooled stays for the next run. A handler (not
+// sigwait on a blocked mask) because libraries start threads of their own
+// before main (OpenBLAS's pool), and the kernel may pick any thread.
+volatile std::sig_atomic_t stop_signal = 0;
+
+extern "C" void OnStopSignal(int signal_number) { stop_signal = signal_number; }
+
 std::jthread StopOnSignal(std::stop_source& stop) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);  // inherited by every thread started later
-  return std::jthread([set, &stop](const std::stop_token& done) {
-    const timespec tick{0, 200'000'000};
+  struct sigaction action {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  return std::jthread([&stop](const std::stop_token& done) {
     while (!done.stop_requested()) {
-      if (sigtimedwait(&set, nullptr, &tick) > 0) {
+      if (stop_signal != 0) {
         stop.request_stop();
         return;
       }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   });
 }
 
 int RunCameras(const std::vector<vigil::agent::CameraConfig>& cameras) {
-  std::stop_source stop;
+  // GCC 12 warns "may be used uninitialized" inside stop_source's own
+  // constructor when this is a plain local (a known false positive).
+  auto stop_owner = std::make_unique<std::stop_source>();
+  std::stop_source& stop = *stop_owner;
   std::jthread signals = StopOnSignal(stop);
   std::vector<std::jthread> threads;
   std::vector<int> results(cameras.size(), 0);
@@ -145,6 +172,163 @@ int RunCameras(const std::vector<vigil::agent::CameraConfig>& cameras) {
   return 0;
 }
 
+// vigil-agent analyze: a file through the camera's decisions, printed.
+int Analyze(const vigil::ParsedFlags& flags) {
+  if (flags.positionals().size() != 1)
+    return UsageError("unexpected argument '" + flags.positionals()[1] + "'");
+  vigil::agent::CameraOptions options;
+  if (auto config = flags.Get("config")) {
+    if (flags.Has("objects"))
+      return UsageError("--objects and --config exclude each other (set [camera.objects])");
+    auto text = vigil::ReadFile(*config);
+    if (!text) return Failed(text.error());
+    auto cameras = vigil::agent::ParseAgentConfig(*text, *config, ".");
+    if (!cameras) return Failed(cameras.error());
+    const auto name = flags.Get("camera");
+    if (!name && cameras->size() != 1)
+      return UsageError("--config has several cameras: pick one with --camera NAME");
+    const vigil::agent::CameraConfig* chosen = nullptr;
+    for (const auto& c : *cameras) {
+      if (!name || c.name == *name) chosen = &c;
+    }
+    if (chosen == nullptr) return UsageError("no camera named '" + *name + "' in " + *config);
+    options = chosen->options;
+  } else {
+    if (flags.Has("camera")) return UsageError("--camera needs --config");
+    options.objects.enabled = flags.Has("objects");
+    if (auto model = flags.Get("model")) options.objects.model = *model;
+  }
+  if (auto source = flags.Get("source")) options.source.url = *source;
+  if (options.source.url.empty())
+    return UsageError("analyze needs --source FILE (or a source in --config)");
+  options.source.realtime = false;
+  const auto started = std::chrono::steady_clock::now();
+  auto report = vigil::agent::AnalyzeSource(options);
+  if (!report) return Failed(report.error());
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  auto fraction = [](std::uint16_t v) { return v / double{vigil::seal::kMetadataUnit}; };
+  if (flags.Has("json")) {
+    std::string out = "{\"events\":[";
+    for (std::size_t i = 0; i < report->events.size(); ++i) {
+      const auto& e = report->events[i];
+      char head[200];
+      std::snprintf(
+          head, sizeof head,
+          "%s{\"number\":%llu,\"start_s\":%.3f,\"clip_start_s\":%.3f,\"end_s\":%.3f,\"alert_s\":",
+          i ? "," : "", static_cast<unsigned long long>(e.number), e.start_s, e.clip_start_s,
+          e.end_s);
+      out += head;
+      if (e.alert_s) {
+        char t[32];
+        std::snprintf(t, sizeof t, "%.3f", *e.alert_s);
+        out += t;
+      } else {
+        out += "null";
+      }
+      out += ",\"alert_labels\":[";
+      for (std::size_t k = 0; k < e.alert_labels.size(); ++k)
+        out += (k ? ",\"" : "\"") + e.alert_labels[k] + "\"";
+      out += "],\"objects\":[";
+      for (std::size_t k = 0; k < e.objects.size(); ++k) {
+        const auto& d = e.objects[k];
+        char obj[256];
+        std::snprintf(obj, sizeof obj,
+                      "%s{\"label\":\"%s\",\"score\":%.4f,\"box\":[%.4f,%.4f,%.4f,%.4f]}",
+                      k ? "," : "", d.label.c_str(), fraction(d.score), fraction(d.x),
+                      fraction(d.y), fraction(d.width), fraction(d.height));
+        out += obj;
+      }
+      out += "]}";
+    }
+    char tail[256];
+    std::snprintf(tail, sizeof tail,
+                  "],\"analysis_frames\":%llu,\"media_s\":%.3f,\"detector_runs\":%llu,\"detector_"
+                  "ms\":%.1f,\"wall_s\":%.3f}",
+                  static_cast<unsigned long long>(report->analysis_frames), report->media_seconds,
+                  static_cast<unsigned long long>(report->stats.detector_runs),
+                  report->stats.detector_ms, wall);
+    std::printf("%s%s\n", out.c_str(), tail);
+    return 0;
+  }
+  for (const auto& e : report->events) {
+    std::printf("event %llu: %.1f .. %.1f s", static_cast<unsigned long long>(e.number), e.start_s,
+                e.end_s);
+    if (e.alert_s) {
+      std::string labels;
+      for (const auto& l : e.alert_labels) labels += (labels.empty() ? "" : ",") + l;
+      std::printf("; alert at %.1f s: %s", *e.alert_s, labels.c_str());
+    } else {
+      std::printf("; no alert");
+    }
+    for (std::size_t k = 0; k < e.objects.size(); ++k) {
+      std::printf("%s%s %.2f", k ? ", " : "; objects: ", e.objects[k].label.c_str(),
+                  fraction(e.objects[k].score));
+    }
+    std::printf("\n");
+  }
+  std::printf(
+      "%zu events, %llu analysis frames, %.1f s of video in %.1f s; detector: %llu runs, %.1f ms "
+      "each\n",
+      report->events.size(), static_cast<unsigned long long>(report->analysis_frames),
+      report->media_seconds, wall, static_cast<unsigned long long>(report->stats.detector_runs),
+      report->stats.detector_runs
+          ? report->stats.detector_ms / static_cast<double>(report->stats.detector_runs)
+          : 0.0);
+  return 0;
+}
+
+// vigil-agent detect IMAGE...: exit 0 when every image was processed, 1 when
+// the model or any image failed (the others are still reported).
+int Detect(const vigil::ParsedFlags& flags) {
+  std::vector<std::string> images(flags.positionals().begin() + 1, flags.positionals().end());
+  if (images.empty()) return UsageError("detect needs at least one IMAGE");
+  vigil::detect::DetectorOptions options;
+  if (auto score = flags.Get("score")) {
+    char* end = nullptr;
+    const double value = std::strtod(score->c_str(), &end);
+    if (score->empty() || end != score->c_str() + score->size() || !(value > 0 && value <= 1)) {
+      return UsageError("--score takes a number in (0, 1]");
+    }
+    options.score_threshold = static_cast<float>(value);
+  }
+  if (auto mode = flags.Get("preprocess")) {
+    if (*mode == "letterbox-bgr")
+      options.preprocess = vigil::detect::Preprocess::kLetterboxBgr;
+    else if (*mode == "stretch-rgb")
+      options.preprocess = vigil::detect::Preprocess::kStretchRgb;
+    else
+      return UsageError("--preprocess takes letterbox-bgr or stretch-rgb");
+  }
+  if (auto threads = flags.Get("threads")) {
+    int n = 0;
+    const auto [end, ec] = std::from_chars(threads->data(), threads->data() + threads->size(), n);
+    if (ec != std::errc() || end != threads->data() + threads->size() || n < 1 || n > 64) {
+      return UsageError("--threads takes 1..64");
+    }
+    options.threads = n;
+  }
+  auto detector = vigil::agent::LoadObjectDetector(flags.Get("model").value_or("nanodet"), options);
+  if (!detector) return Failed(detector.error());
+  const auto results = vigil::agent::DetectImages(**detector, images);
+  int rc = 0;
+  if (flags.Has("json")) std::printf("%s\n", vigil::agent::DetectionsJson(results).c_str());
+  for (const auto& r : results) {
+    if (!r.error.empty()) {
+      std::fprintf(stderr, "vigil-agent: %s: %s\n", r.image.c_str(), r.error.c_str());
+      rc = 1;
+      continue;
+    }
+    if (flags.Has("json")) continue;
+    std::printf("%s: %zu found\n", r.image.c_str(), r.detections.size());
+    for (const auto& d : r.detections) {
+      std::printf("  %-14s %.2f  x=%.0f y=%.0f w=%.0f h=%.0f\n", d.label.c_str(), d.score, d.box.x,
+                  d.box.y, d.box.width, d.box.height);
+    }
+  }
+  return rc;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -156,6 +340,8 @@ int main(int argc, char** argv) {
     std::printf("%s\nflags:\n%s", kUsage, vigil::FlagsHelp(kFlags).c_str());
     return words.empty() && !flags->Has("help") ? 2 : 0;
   }
+  if (words[0] == "detect") return Detect(*flags);
+  if (words[0] == "analyze") return Analyze(*flags);
   if (words.size() != 1) return UsageError("unexpected argument '" + words[1] + "'");
   auto state_dir = flags->Require("state");
   if (!state_dir) return UsageError(state_dir.error().message);

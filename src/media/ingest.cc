@@ -224,7 +224,8 @@ Status ExtractExtradata(AVCodecParameters* par, AVRational tb, const AVPacket& k
 class IngestImpl final : public Ingest {
  public:
   explicit IngestImpl(SourceOptions options)
-      : options_(std::move(options)), sampler_(options_.analysis_width, options_.analysis_fps) {}
+      : options_(std::move(options)),
+        sampler_(options_.analysis_width, options_.analysis_fps, options_.detect_width) {}
 
   Status Init();
   const StreamInfo& info() const override { return info_; }
@@ -855,6 +856,9 @@ Result<std::unique_ptr<Ingest>> Ingest::Open(const SourceOptions& options) {
   if (options.url.empty()) return Fail(ErrorCode::kInvalidArgument, "source: no URL");
   if (options.analysis_width < 2) {
     return Fail(ErrorCode::kInvalidArgument, "analysis_width must be at least 2");
+  }
+  if (options.detect_width < 0 || options.detect_width > 4096) {
+    return Fail(ErrorCode::kInvalidArgument, "detect_width must be 0..4096");
   }
   if (options.analysis_fps < 0)
     return Fail(ErrorCode::kInvalidArgument, "analysis_fps must be >= 0");

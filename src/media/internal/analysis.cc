@@ -17,9 +17,10 @@ int ScaledHeight(int width, int src_width, int src_height, AVRational sar) {
   return std::max(height, 2);
 }
 
-AnalysisSampler::AnalysisSampler(int width, double fps)
+AnalysisSampler::AnalysisSampler(int width, double fps, int detect_width)
     : width_(std::max(2, width & ~1)),
-      interval_us_(fps > 0 ? static_cast<std::int64_t>(std::llround(1e6 / fps)) : 0) {}
+      interval_us_(fps > 0 ? static_cast<std::int64_t>(std::llround(1e6 / fps)) : 0),
+      detect_width_(detect_width > 0 ? std::max(2, detect_width & ~1) : 0) {}
 
 bool AnalysisSampler::Due(std::int64_t pts_us) const {
   // 1 ms of slack: rescaled timestamps of a steady rate land within a
@@ -44,7 +45,14 @@ Result<std::optional<AnalysisFrame>> AnalysisSampler::Offer(const AVFrame& frame
     sws_.reset(sws_getContext(frame.width, frame.height, static_cast<AVPixelFormat>(frame.format),
                               width_, out_height_, AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr,
                               nullptr, nullptr));
-    if (!sws_) {
+    if (detect_width_ > 0) {
+      detect_height_ =
+          ScaledHeight(detect_width_, frame.width, frame.height, frame.sample_aspect_ratio);
+      detect_sws_.reset(sws_getContext(
+          frame.width, frame.height, static_cast<AVPixelFormat>(frame.format), detect_width_,
+          detect_height_, AV_PIX_FMT_RGB24, SWS_BILINEAR, nullptr, nullptr, nullptr));
+    }
+    if (!sws_ || (detect_width_ > 0 && !detect_sws_)) {
       return Fail(ErrorCode::kInvalidArgument,
                   std::string("analysis: cannot scale pixel format ") +
                       (av_get_pix_fmt_name(static_cast<AVPixelFormat>(frame.format))
@@ -67,6 +75,17 @@ Result<std::optional<AnalysisFrame>> AnalysisSampler::Offer(const AVFrame& frame
   const int rows =
       sws_scale(sws_.get(), frame.data, frame.linesize, 0, frame.height, dst, dst_stride);
   if (rows != out_height_) return Fail(ErrorCode::kInternal, "analysis: scaling failed");
+  if (detect_width_ > 0) {
+    out.detect_width = detect_width_;
+    out.detect_height = detect_height_;
+    out.detect_rgb.resize(static_cast<std::size_t>(detect_width_) * detect_height_ * 3);
+    std::uint8_t* rgb[4] = {out.detect_rgb.data(), nullptr, nullptr, nullptr};
+    const int rgb_stride[4] = {3 * detect_width_, 0, 0, 0};
+    if (sws_scale(detect_sws_.get(), frame.data, frame.linesize, 0, frame.height, rgb,
+                  rgb_stride) != detect_height_) {
+      return Fail(ErrorCode::kInternal, "analysis: scaling for the detector failed");
+    }
+  }
   return std::optional<AnalysisFrame>(std::move(out));
 }
 

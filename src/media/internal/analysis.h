@@ -15,7 +15,8 @@ namespace vigil::media::internal {
 
 class AnalysisSampler {
  public:
-  AnalysisSampler(int width, double fps);
+  // detect_width > 0 adds the detector's RGB copy to every analysis frame.
+  AnalysisSampler(int width, double fps, int detect_width = 0);
 
   // Whether a frame at `pts_us` would be kept (lets callers skip work).
   bool Due(std::int64_t pts_us) const;
@@ -28,6 +29,8 @@ class AnalysisSampler {
   std::int64_t next_us_ = INT64_MIN;
   SwsPtr sws_;
   int out_height_ = 0;
+  int detect_width_ = 0, detect_height_ = 0;
+  SwsPtr detect_sws_;
   int src_width_ = 0, src_height_ = 0, src_format_ = -1;
 };
 

@@ -18,14 +18,30 @@
 #include "vigil/core/result.h"
 #include "vigil/detect/event_tracker.h"
 #include "vigil/detect/motion.h"
+#include "vigil/detect/object_tracker.h"
+#include "vigil/detect/objects.h"
 #include "vigil/media/ingest.h"
 
 namespace vigil::agent {
+
+// Object detection during motion (docs/design/007-detection.md §Pipeline).
+struct ObjectOptions {
+  bool enabled = false;           // off: every motion event alerts, labelled "motion"
+  std::string model = "nanodet";  // as `vigil-agent detect --model`
+  double rate = 2.0;              // detector runs per second while something moves
+  int detect_width = 640;         // the detector's copy of the frame
+  // Run on the moving region (with a margin) rather than the whole frame
+  // when it is small: the same cost, finer detail for distant objects.
+  bool crop_to_motion = true;
+  detect::DetectorOptions detector;
+  detect::ObjectRules rules;  // rules.zones: the camera's motion zones
+};
 
 struct CameraOptions {
   media::SourceOptions source;
   detect::MotionOptions motion;
   detect::EventOptions events;
+  ObjectOptions objects;
   std::uint64_t spool_bytes = std::uint64_t{4} << 30;
   // At the end of a file: how long to keep trying to upload what is spooled
   // before leaving it for the next run.
@@ -48,6 +64,7 @@ struct CameraRunStats {
   std::uint64_t clips_left_in_spool = 0;
   std::uint64_t reconnects = 0;
   std::uint64_t alerts_sent = 0;
+  std::uint64_t detector_runs = 0;
   double media_seconds = 0;
 };
 

@@ -47,7 +47,8 @@ struct ClipCutterOptions {
 // What the camera adds to a clip when its event ends.
 struct ClipExtras {
   Bytes thumbnail_jpeg;
-  Bytes metadata;  // a VGMD document (seal/clip_metadata.h)
+  Bytes metadata;                                        // a VGMD document (seal/clip_metadata.h)
+  std::uint8_t priority = SpooledClip::kPriorityMotion;  // in the spool
 };
 
 class ClipCutter {

@@ -43,6 +43,13 @@ struct SpooledClip {
   std::uint64_t size_bytes = 0;
   crypto::Sha256Digest sha256{};  // of the whole blob
   Bytes envelope;                 // the clip key sealed to the household
+  // Eviction order when the spool is full: lower goes first, then older
+  // (kept only on the camera; vigild never sees it).
+  std::uint8_t priority = kPriorityMotion;
+
+  static constexpr std::uint8_t kPriorityMotion = 0;  // motion, nothing recognised
+  static constexpr std::uint8_t kPriorityObject = 1;  // a vehicle or an animal
+  static constexpr std::uint8_t kPriorityPerson = 2;  // a person: kept longest
 };
 
 // One clip being written. Destroying it without Commit discards the blob.

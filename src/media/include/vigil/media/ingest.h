@@ -55,6 +55,9 @@ struct SourceOptions {
   // to even) and at most this many frames per second (0: every frame).
   int analysis_width = 320;
   double analysis_fps = 5.0;
+  // The object detector's copy of each analysis frame: packed RGB at this
+  // width (height keeps the aspect ratio, even); 0: none.
+  int detect_width = 0;
   // When transcoding to H.264: one keyframe (so one fragment) per this long.
   std::chrono::milliseconds transcode_gop{2000};
   // Network sources: a connect or read that stalls this long is a lost
@@ -89,6 +92,10 @@ struct AnalysisFrame {
   Bytes y;     // width * height
   Bytes u, v;  // (width / 2) * (height / 2) each
   std::int64_t pts_us = 0;
+  // When SourceOptions::detect_width is set: the same picture as packed RGB
+  // (stride 3 * detect_width), for the object detector.
+  int detect_width = 0, detect_height = 0;
+  Bytes detect_rgb;
 };
 
 using IngestItem = std::variant<Fragment, AnalysisFrame>;
