@@ -39,6 +39,8 @@ bench: build
 	@$(BUILD_DIR)/bin/vigil-bench-crypto
 	@$(BUILD_DIR)/bin/vigil-bench-ingest
 	@VIGIL_BIN=$(abspath $(BUILD_DIR))/bin /usr/bin/python3 bench/agent/agent_bench.py
+	@VIGIL_BIN=$(abspath $(BUILD_DIR))/bin /usr/bin/python3 bench/detect/detect_bench.py
+	@VIGIL_BIN=$(abspath $(BUILD_DIR))/bin /usr/bin/python3 bench/detect/alerts_bench.py
 
 asan: setup
 	@cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_SANITIZE=ON >/dev/null

@@ -204,6 +204,13 @@ class ObjectsEndToEnd(harness.VigilTestCase):
         events = sorted(r.json(), key=lambda e: e["sequence"])
         # Both passes were recorded, sealed and labelled; only one alerted.
         self.assertEqual([e["labels"] for e in events], [["vehicle"], ["vehicle"]])
+        # Labels, scores and boxes travel only inside sealed metadata and
+        # alerts: the server's files never hold a label in the clear.
+        for path in self.server.data.rglob("*"):
+            if path.is_file():
+                data = path.read_bytes()
+                for word in (b"vehicle", b"truck", b"person"):
+                    self.assertNotIn(word, data, f"{word!r} in the clear in {path}")
 
 
 if __name__ == "__main__":
