@@ -44,9 +44,12 @@ struct GraphError : std::runtime_error {
 
 [[noreturn]] void Throw(const std::string& message) { throw GraphError(message); }
 
-// The largest tensor the executor makes (1 GiB of floats): a model asking
-// for more is refused rather than exhausting memory.
-constexpr std::int64_t kMaxElements = std::int64_t{1} << 28;
+// The largest tensor the executor makes (64 MiB of floats; NanoDet-g-416's
+// largest is 1.4 M elements): a model asking for more is refused rather
+// than exhausting the camera's memory.
+constexpr std::int64_t kMaxElements = std::int64_t{1} << 24;
+constexpr std::int64_t kMaxMultiplyAdds = std::int64_t{1} << 32;
+constexpr std::int64_t kMaxInputElements = std::int64_t{1} << 22;  // 3 x 1182 x 1182
 
 std::int64_t Product(const Shape& shape) {
   return std::accumulate(shape.begin(), shape.end(), std::int64_t{1}, std::multiplies<>());
@@ -462,7 +465,8 @@ void GraphModel::Impl::Parse(std::string_view text, const std::string& source,
       Throw("the input shape " + ShapeText(input_shape) +
             " is not fixed; only fixed shapes are supported");
   }
-  CheckedProduct(input_shape, "the input");
+  if (CheckedProduct(input_shape, "the input") > kMaxInputElements)
+    Throw("the input " + ShapeText(input_shape) + " is too large");
   // Outputs: the signature's, in natural order (Identity, Identity_1, ...).
   const Json signature_outputs =
       model.value("signature", Json::object()).value("outputs", Json::object());
@@ -555,7 +559,12 @@ void GraphModel::Impl::FoldConstants() {
       const std::size_t count = indices.ints.size() / std::max<std::size_t>(rank, 1);
       for (std::size_t k = 0; k < count; ++k) {
         std::int64_t offset = 0;
-        for (std::size_t d = 0; d < rank; ++d) offset += indices.ints[k * rank + d] * strides[d];
+        for (std::size_t d = 0; d < rank; ++d) {
+          const std::int64_t index = indices.ints[k * rank + d];
+          if (index < 0 || index >= out.shape[d])
+            Throw("SparseToDense '" + node.name + "': index out of range");
+          offset += index * strides[d];
+        }
         if (offset < 0 || offset >= static_cast<std::int64_t>(out.ints.size()))
           Throw("SparseToDense '" + node.name + "': index out of range");
         out.ints[static_cast<std::size_t>(offset)] =
@@ -609,7 +618,15 @@ void GraphModel::Impl::Fuse() {
       const Node* next = r[0];
       if (next->op != "Transpose")
         return next->inputs.empty() || next->inputs[0] != current ? nullptr : next;
+      if (next->inputs.size() < 2 || FindConstant(next->inputs[1]) == nullptr) return nullptr;
       const auto& p = RequireConstant(*next, 1).ints;
+      // Not a permutation of the axes so far: no fusion (Run reports it).
+      if (!perm.empty() && p.size() != perm.size()) return nullptr;
+      std::vector<bool> seen(p.size(), false);
+      for (std::int64_t axis : p) {
+        if (axis < 0 || axis >= static_cast<std::int64_t>(p.size()) || seen[axis]) return nullptr;
+        seen[axis] = true;
+      }
       std::vector<int> composed(p.size());
       for (std::size_t i = 0; i < p.size(); ++i)
         composed[i] = perm.empty() ? static_cast<int>(p[i]) : perm[p[i]];
@@ -652,6 +669,7 @@ void GraphModel::Impl::Fuse() {
     const Node* conv = sole_reader(node.name, perm);
     if (conv == nullptr || conv->op != "Conv2D" || pads.size() != 8) continue;
     // Padding of conv input axis i is the pad of source axis perm[i].
+    if (!perm.empty() && perm.size() != 4) continue;
     auto pad_of = [&](int axis, int side) {
       const int source = perm.empty() ? axis : perm[axis];
       return static_cast<int>(pads[2 * source + side]);
@@ -714,6 +732,7 @@ Value Pad(const Value& in, const std::vector<std::int64_t>& pads, float fill) {
     const std::int64_t low = pads[static_cast<std::size_t>(i) * 2],
                        high = pads[static_cast<std::size_t>(i) * 2 + 1];
     if (low < 0 || high < 0) Throw("Pad: negative paddings are not supported");
+    if (low > kMaxElements || high > kMaxElements) Throw("Pad: paddings too large");
     before[in.perm[i]] = low;
     after[in.perm[i]] = high;
     physical[in.perm[i]] += low + high;
@@ -905,8 +924,11 @@ std::vector<Tensor> GraphModel::Impl::Run(const Tensor& input) {
       }
       if (s.out_h() <= 0 || s.out_w() <= 0)
         Throw("Conv2D '" + node.name + "': the kernel is larger than the input");
-      if (static_cast<std::int64_t>(s.out_h()) * s.out_w() * s.kernel_h * s.kernel_w * s.in_c >
-          kMaxElements) {
+      // The patch matrix, and the work: NanoDet's largest convolution is
+      // 0.1 G multiply-adds; a model asking for 40 times that is refused.
+      const std::int64_t patches =
+          static_cast<std::int64_t>(s.out_h()) * s.out_w() * s.kernel_h * s.kernel_w * s.in_c;
+      if (patches > kMaxElements || patches * s.out_c > kMaxMultiplyAdds) {
         Throw("Conv2D '" + node.name + "': too large");
       }
       const std::int64_t batch = in.physical[0];
@@ -1035,7 +1057,10 @@ std::vector<Tensor> GraphModel::Impl::Run(const Tensor& input) {
       const auto& sizes = RequireConstant(node, 1).ints;
       const int axis = NormalizeAxis(RequireConstant(node, 2).ints.at(0), in.rank());
       std::int64_t sum = 0;
-      for (auto s : sizes) sum += s;
+      for (auto size : sizes) {
+        if (size < 1 || size > in.dim(axis)) Throw("SplitV '" + node.name + "': bad sizes");
+        sum += size;
+      }
       if (sum != in.dim(axis)) Throw("SplitV '" + node.name + "': sizes do not add up to the axis");
       auto parts = SplitPhysical(in, in.perm[axis], sizes);
       for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -1048,10 +1073,14 @@ std::vector<Tensor> GraphModel::Impl::Run(const Tensor& input) {
       std::int64_t known = 1;
       int unknown = -1;
       for (int i = 0; i < static_cast<int>(shape.size()); ++i) {
-        if (shape[i] == -1)
+        if (shape[i] == -1 && unknown < 0) {
           unknown = i;
-        else
+        } else if (shape[i] < 1 || shape[i] > kMaxElements) {
+          Throw("Reshape '" + node.name + "': bad target shape " + ShapeText(shape));
+        } else {
           known *= shape[i];
+          if (known > kMaxElements) Throw("Reshape '" + node.name + "': bad target shape");
+        }
       }
       if (unknown >= 0 && known > 0) shape[unknown] = total / known;
       if (Product(shape) != total)

@@ -9,6 +9,11 @@
 
 #include "vigil/nn/graph_model.h"
 
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  vigil::nn::SetMathThreads(1);  // no idle BLAS threads spinning beside the fuzzer
+  return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 4) return 0;
   const std::size_t json_size =
