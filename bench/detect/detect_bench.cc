@@ -12,13 +12,17 @@
 //           i.e. what tfjs_bench.mjs times for TF.js;
 //   Detect  ObjectDetector::Detect on the RGB image: preprocessing, the graph,
 //           box decoding and NMS.
-// Each figure is the median of --runs timed runs after --warmup untimed ones;
-// "CPU ms" is the process's user + system time over the same runs (OpenBLAS's
-// helper threads spin while they wait, which this shows).
+// The two alternate run by run (graph, Detect, graph, ...) so that load
+// changes touch both alike. Each figure is the median of --runs timed runs
+// after --warmup untimed ones; "CPU ms" is the process's user + system time
+// over the same runs (OpenBLAS's helper threads spin while they wait, which
+// this shows).
 // Achieved GFLOP/s = ModelStats::flops (2 x the convolutions' multiply-adds)
 // / graph time; the fraction of peak divides it by threads x one core's peak
 // (the better of the AVX2 and AVX-512 loops).
 // --json adds one JSON line after the tables (for bench/detect/detect_bench.py).
+// OpenBLAS picks its kernels from the CPU unless OPENBLAS_CORETYPE names a core;
+// the header line says which it used and whether the variable chose it.
 
 #include <dlfcn.h>
 #include <sys/resource.h>
@@ -34,6 +38,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -97,6 +102,7 @@ struct Machine {
   std::set<std::string> flags;
   std::string blas_core = "?";    // OpenBLAS's kernel set, if the library says
   std::string blas_config = "?";  // its build configuration
+  std::string blas_coretype_env;  // OPENBLAS_CORETYPE, which overrides its CPU detection
 };
 
 Machine ReadMachine() {
@@ -122,6 +128,7 @@ Machine ReadMachine() {
     m.blas_core = fn();
   if (auto* fn = reinterpret_cast<NameFn>(dlsym(RTLD_DEFAULT, "openblas_get_config")))
     m.blas_config = fn();
+  if (const char* forced = std::getenv("OPENBLAS_CORETYPE")) m.blas_coretype_env = forced;
   return m;
 }
 
@@ -166,16 +173,29 @@ struct Timing {
   double cpu_ms = 0;   // process CPU ms per run (mean over the timed runs)
 };
 
-Timing TimeRuns(int warmup, int runs, const std::function<void()>& once) {
-  for (int i = 0; i < warmup; ++i) once();
-  std::vector<double> ms;
-  const double cpu0 = ProcessCpuSeconds();
-  for (int i = 0; i < runs; ++i) {
-    const auto t0 = Clock::now();
-    once();
-    ms.push_back(Seconds(Clock::now() - t0) * 1e3);
+// Times `a` and `b` alternately (a, b, a, b, ...) so that a change in the
+// machine's load touches both alike: `warmup` untimed pairs, then `runs`
+// timed pairs. Returns the two timings.
+std::pair<Timing, Timing> TimeAlternating(int warmup, int runs, const std::function<void()>& a,
+                                          const std::function<void()>& b) {
+  for (int i = 0; i < warmup; ++i) {
+    a();
+    b();
   }
-  return {Median(ms), (ProcessCpuSeconds() - cpu0) * 1e3 / runs};
+  std::vector<double> ms[2];
+  double cpu[2] = {0, 0};
+  for (int i = 0; i < runs; ++i) {
+    int k = 0;
+    for (const auto* fn : {&a, &b}) {
+      const double cpu0 = ProcessCpuSeconds();
+      const auto t0 = Clock::now();
+      (*fn)();
+      ms[k].push_back(Seconds(Clock::now() - t0) * 1e3);
+      cpu[k] += ProcessCpuSeconds() - cpu0;
+      ++k;
+    }
+  }
+  return {{Median(ms[0]), cpu[0] * 1e3 / runs}, {Median(ms[1]), cpu[1] * 1e3 / runs}};
 }
 
 struct ImageResult {
@@ -306,14 +326,16 @@ int main(int argc, char** argv) {
     vigil::detect::PrepareInput(view, vigil::detect::Preprocess::kLetterboxBgr, size, input.data);
     for (int threads : settings.threads) {
       vigil::nn::SetMathThreads(threads);
-      r.graph[threads] = TimeRuns(settings.warmup, settings.runs, [&] {
-        if (auto out = graph.Run(input); !out) Die("Run: " + out.error().ToString());
-      });
-      r.detect[threads] = TimeRuns(settings.warmup, settings.runs, [&] {
-        auto found = detector->Detect(view);
-        if (!found) Die("Detect: " + found.error().ToString());
-        r.detections = found->size();
-      });
+      std::tie(r.graph[threads], r.detect[threads]) = TimeAlternating(
+          settings.warmup, settings.runs,
+          [&] {
+            if (auto out = graph.Run(input); !out) Die("Run: " + out.error().ToString());
+          },
+          [&] {
+            auto found = detector->Detect(view);
+            if (!found) Die("Detect: " + found.error().ToString());
+            r.detections = found->size();
+          });
     }
     results.push_back(std::move(r));
   }
@@ -329,8 +351,11 @@ int main(int argc, char** argv) {
        {"avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_bf16", "avx512_vnni"}) {
     if (machine.flags.count(f)) isa += std::string(isa.empty() ? "" : " ") + f;
   }
-  std::printf("CPU: %s; %s; OpenBLAS core: %s (%s)\n", machine.model.c_str(), isa.c_str(),
-              machine.blas_core.c_str(), machine.blas_config.c_str());
+  const std::string chosen = machine.blas_coretype_env.empty()
+                                 ? "detected"
+                                 : "set by OPENBLAS_CORETYPE=" + machine.blas_coretype_env;
+  std::printf("CPU: %s; %s; OpenBLAS core: %s (%s; %s)\n", machine.model.c_str(), isa.c_str(),
+              machine.blas_core.c_str(), chosen.c_str(), machine.blas_config.c_str());
   std::printf("median of %d runs after %d warm-up runs per cell\n\n", settings.runs,
               settings.warmup);
 
@@ -386,6 +411,7 @@ int main(int argc, char** argv) {
     j += ",\"flops\":" + std::to_string(stats.flops) + ",\"cpu\":" + JsonString(machine.model) +
          ",\"isa\":" + JsonString(isa) + ",\"blas_core\":" + JsonString(machine.blas_core) +
          ",\"blas_config\":" + JsonString(machine.blas_config) +
+         ",\"blas_coretype_env\":" + JsonString(machine.blas_coretype_env) +
          ",\"runs\":" + std::to_string(settings.runs) +
          ",\"warmup\":" + std::to_string(settings.warmup);
     char buf[256];
