@@ -365,7 +365,7 @@ Constant ReadConstant(const Json& w, const std::vector<std::uint8_t>& bytes, std
         std::memcpy(&h, p + 2 * i, 2);
         c.floats[i] = internal::HalfToFloat(h);
       }
-    } else {
+    } else if (count > 0) {  // memcpy with a null pointer is undefined, even for 0 bytes
       std::memcpy(c.floats.data(), p, count * 4);
     }
   } else {
@@ -718,7 +718,7 @@ void ElementwiseUnary(Value& v, const std::string& op, float alpha) {
 Value CopyOf(const Value& v) {
   Value out = v;
   out.buffer = current_pool->Take(v.size());
-  std::memcpy(out.data(), v.data(), sizeof(float) * v.size());
+  std::copy_n(v.data(), v.size(), out.data());
   return out;
 }
 
@@ -751,7 +751,7 @@ Value Pad(const Value& in, const std::vector<std::int64_t>& pads, float fill) {
       src += index[i] * src_strides[i];
       dst += (index[i] + before[i]) * dst_strides[i];
     }
-    std::memcpy(out.data() + dst, in.data() + src, sizeof(float) * static_cast<std::size_t>(inner));
+    std::copy_n(in.data() + src, inner, out.data() + dst);
     for (int i = rank - 2; i >= 0; --i) {
       if (++index[i] < in.physical[i]) break;
       index[i] = 0;
@@ -774,8 +774,7 @@ Value ConcatPhysical(const std::vector<Value>& parts, int axis) {
   for (const auto& p : parts) {
     const std::int64_t block = Product(p.physical) / std::max<std::int64_t>(outer, 1);
     for (std::int64_t o = 0; o < outer; ++o) {
-      std::memcpy(out.data() + o * out_block + offset, p.data() + o * block,
-                  sizeof(float) * static_cast<std::size_t>(block));
+      std::copy_n(p.data() + o * block, block, out.data() + o * out_block + offset);
     }
     offset += block;
   }
@@ -797,8 +796,7 @@ std::vector<Value> SplitPhysical(const Value& in, int axis,
     part.perm = in.perm;
     const std::int64_t block = size * unit;
     for (std::int64_t o = 0; o < outer; ++o) {
-      std::memcpy(part.data() + o * block, in.data() + o * in_block + offset,
-                  sizeof(float) * static_cast<std::size_t>(block));
+      std::copy_n(in.data() + o * in_block + offset, block, part.data() + o * block);
     }
     offset += block;
     parts.push_back(std::move(part));
@@ -853,7 +851,7 @@ std::vector<Tensor> GraphModel::Impl::Run(const Tensor& input) {
     const std::string& op = node.op;
     if (op == "Placeholder") {
       Value v = NewValue(input.shape);
-      std::memcpy(v.data(), input.data.data(), sizeof(float) * input.data.size());
+      std::copy_n(input.data.data(), input.data.size(), v.data());
       values[node.name] = std::move(v);
     } else if (op == "Identity" || (plan != nullptr && plan->passthrough)) {
       values[node.name] = get(node, 0);

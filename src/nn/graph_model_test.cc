@@ -246,6 +246,20 @@ TEST_F(GraphModelTest, SplitSigmoidConcatReshapeTransposeFollowTheLogicalOrder) 
   }
 }
 
+// The fuzzer's second finding: an empty weight (with nothing else in the
+// weight file) once reached memcpy with null pointers. UBSan builds catch a
+// return of that.
+TEST_F(GraphModelTest, EmptyWeightsLoad) {
+  ModelBuilder b({1, 2});
+  b.FloatConst("nothing", {0}, {});
+  b.Node("Identity", "Identity", {"input_1"});
+  auto model = GraphModel::LoadTfjs(b.Write(dir_ / "a", {"Identity"}));
+  ASSERT_TRUE(model.has_value()) << model.error().message;
+  auto out = model->Run(Tensor{{1, 2}, {0.5F, -1.0F}});
+  ASSERT_TRUE(out.has_value()) << out.error().message;
+  EXPECT_EQ(out->at(0).data, (std::vector<float>{0.5F, -1.0F}));
+}
+
 TEST_F(GraphModelTest, RefusesWhatItCannotRunWithTheReason) {
   ModelBuilder unsupported({1, 2});
   unsupported.Node("Identity", "Softmax", {"input_1"});
