@@ -27,11 +27,6 @@ bool IsLive(const std::string& url) {
          url.starts_with("http://") || url.starts_with("https://");
 }
 
-std::uint16_t Fixed(double fraction) {
-  return static_cast<std::uint16_t>(
-      std::lround(std::clamp(fraction, 0.0, 1.0) * seal::kMetadataUnit));
-}
-
 // Sleeps `duration` unless `stop` is requested first.
 void SleepFor(std::chrono::milliseconds duration, const std::stop_token& stop) {
   std::mutex mu;
@@ -122,7 +117,7 @@ class Session {
       alert.clip_id = clip_ids_[out.alert->event_number];
       alert.event_time_unix_s = static_cast<std::uint64_t>(std::time(nullptr));
       alert.labels = out.alert->labels;
-      alert.motion_score = Fixed(out.alert->score);
+      alert.motion_score = seal::ToMetadataUnits(out.alert->score);
       notifier_.Send(alert);
     }
     return OkStatus();
@@ -240,7 +235,7 @@ Result<CameraRunStats> RunCamera(const CameraState& state, const CameraOptions& 
     alert.event_time_unix_s = static_cast<std::uint64_t>(clip.start_unix_s);
     alert.sequence = clip.sequence;
     alert.labels = decision->labels;
-    alert.motion_score = Fixed(decision->score);
+    alert.motion_score = seal::ToMetadataUnits(decision->score);
     notifier->Send(alert);
   };
   auto cutter = ClipCutter::Create(state, *spool, cutter_options);

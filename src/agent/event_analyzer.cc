@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <utility>
 #include <variant>
 
@@ -13,11 +14,6 @@
 
 namespace vigil::agent {
 namespace {
-
-std::uint16_t Fixed(double fraction) {
-  return static_cast<std::uint16_t>(
-      std::lround(std::clamp(fraction, 0.0, 1.0) * seal::kMetadataUnit));
-}
 
 // The moving region grown by half its size on every side, as a share of the
 // frame; the whole frame when that is most of it anyway.
@@ -111,7 +107,7 @@ struct EventAnalyzer::Impl {
   EndedEvent End(const detect::Event& event, bool continued) {
     EndedEvent ended;
     ended.event = event;
-    ended.metadata.motion_score = Fixed(event.peak_score);
+    ended.metadata.motion_score = seal::ToMetadataUnits(event.peak_score);
     for (const auto& zone : event.zones) {
       if (ended.metadata.zones.size() == seal::kMaxMetadataZones) break;
       ended.metadata.zones.push_back(zone.substr(0, seal::kMaxMetadataZoneBytes));
@@ -131,11 +127,13 @@ struct EventAnalyzer::Impl {
         if (ended.metadata.detections.size() == seal::kMaxMetadataDetections) break;
         seal::Detection d;
         d.label = t->kind.substr(0, seal::kMaxMetadataLabelBytes);
-        d.score = Fixed(t->best_score);
-        d.x = Fixed(t->best_box.x);
-        d.y = Fixed(t->best_box.y);
-        d.width = std::min<std::uint16_t>(Fixed(t->best_box.width), seal::kMetadataUnit - d.x);
-        d.height = std::min<std::uint16_t>(Fixed(t->best_box.height), seal::kMetadataUnit - d.y);
+        d.score = seal::ToMetadataUnits(t->best_score);
+        d.x = seal::ToMetadataUnits(t->best_box.x);
+        d.y = seal::ToMetadataUnits(t->best_box.y);
+        d.width = std::min<std::uint16_t>(seal::ToMetadataUnits(t->best_box.width),
+                                          seal::kMetadataUnit - d.x);
+        d.height = std::min<std::uint16_t>(seal::ToMetadataUnits(t->best_box.height),
+                                           seal::kMetadataUnit - d.y);
         ended.metadata.detections.push_back(std::move(d));
         if (t->kind == "person")
           ended.priority = SpooledClip::kPriorityPerson;
@@ -228,6 +226,35 @@ AnalyzerOutput EventAnalyzer::Finish(std::int64_t last_us) {
 }
 
 AnalyzerStats EventAnalyzer::stats() const { return impl_->stats; }
+
+std::string AnalysisJson(const AnalysisReport& report, double wall_s) {
+  auto fraction = [](std::uint16_t v) { return v / double{seal::kMetadataUnit}; };
+  nlohmann::ordered_json events = nlohmann::ordered_json::array();
+  for (const auto& e : report.events) {
+    nlohmann::ordered_json objects = nlohmann::ordered_json::array();
+    for (const auto& d : e.objects) {
+      objects.push_back(
+          {{"label", d.label},
+           {"score", fraction(d.score)},
+           {"box", {fraction(d.x), fraction(d.y), fraction(d.width), fraction(d.height)}}});
+    }
+    events.push_back(
+        {{"number", e.number},
+         {"start_s", e.start_s},
+         {"clip_start_s", e.clip_start_s},
+         {"end_s", e.end_s},
+         {"alert_s", e.alert_s ? nlohmann::ordered_json(*e.alert_s) : nlohmann::ordered_json()},
+         {"alert_labels", e.alert_labels},
+         {"objects", std::move(objects)}});
+  }
+  const nlohmann::ordered_json out = {{"events", std::move(events)},
+                                      {"analysis_frames", report.analysis_frames},
+                                      {"media_s", report.media_seconds},
+                                      {"detector_runs", report.stats.detector_runs},
+                                      {"detector_ms", report.stats.detector_ms},
+                                      {"wall_s", wall_s}};
+  return out.dump();
+}
 
 Result<AnalysisReport> AnalyzeSource(const CameraOptions& options) {
   CameraOptions opts = options;

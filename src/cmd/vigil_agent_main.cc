@@ -11,8 +11,11 @@
 
 #include <csignal>
 #include <ctime>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <stop_token>
 #include <thread>
 
@@ -66,6 +69,25 @@ const std::vector<vigil::FlagSpec> kFlags = {
     {"threads", true, "detect: math threads (default 1)"},
     {"help", false, "show this help"},
 };
+
+// Which flags each command takes: any other is an error, never silently
+// ignored. Unknown commands are reported later.
+std::optional<std::string> FlagNotFor(const std::string& command, const vigil::ParsedFlags& flags) {
+  static const std::map<std::string, std::set<std::string>> kCommandFlags = {
+      {"init", {"state", "server", "ca"}},
+      {"pair", {"state", "name", "timeout"}},
+      {"run", {"state", "source", "source-realtime", "fast", "loop", "config", "retry-max"}},
+      {"analyze", {"source", "config", "camera", "objects", "model", "json"}},
+      {"detect", {"json", "model", "score", "preprocess", "threads"}},
+  };
+  const auto it = kCommandFlags.find(command);
+  if (it == kCommandFlags.end()) return std::nullopt;
+  for (const auto& spec : kFlags) {
+    if (spec.name != "help" && flags.Has(spec.name) && !it->second.contains(spec.name))
+      return spec.name;
+  }
+  return std::nullopt;
+}
 
 int UsageError(const std::string& message) {
   std::fprintf(stderr, "vigil-agent: %s\n", message.c_str());
@@ -178,8 +200,10 @@ int Analyze(const vigil::ParsedFlags& flags) {
     return UsageError("unexpected argument '" + flags.positionals()[1] + "'");
   vigil::agent::CameraOptions options;
   if (auto config = flags.Get("config")) {
-    if (flags.Has("objects"))
-      return UsageError("--objects and --config exclude each other (set [camera.objects])");
+    if (flags.Has("objects") || flags.Has("model")) {
+      return UsageError(
+          "--objects and --model exclude --config (set [camera.objects] in the file)");
+    }
     auto text = vigil::ReadFile(*config);
     if (!text) return Failed(text.error());
     auto cameras = vigil::agent::ParseAgentConfig(*text, *config, ".");
@@ -195,6 +219,7 @@ int Analyze(const vigil::ParsedFlags& flags) {
     options = chosen->options;
   } else {
     if (flags.Has("camera")) return UsageError("--camera needs --config");
+    if (flags.Has("model") && !flags.Has("objects")) return UsageError("--model needs --objects");
     options.objects.enabled = flags.Has("objects");
     if (auto model = flags.Get("model")) options.objects.model = *model;
   }
@@ -209,46 +234,7 @@ int Analyze(const vigil::ParsedFlags& flags) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   auto fraction = [](std::uint16_t v) { return v / double{vigil::seal::kMetadataUnit}; };
   if (flags.Has("json")) {
-    std::string out = "{\"events\":[";
-    for (std::size_t i = 0; i < report->events.size(); ++i) {
-      const auto& e = report->events[i];
-      char head[200];
-      std::snprintf(
-          head, sizeof head,
-          "%s{\"number\":%llu,\"start_s\":%.3f,\"clip_start_s\":%.3f,\"end_s\":%.3f,\"alert_s\":",
-          i ? "," : "", static_cast<unsigned long long>(e.number), e.start_s, e.clip_start_s,
-          e.end_s);
-      out += head;
-      if (e.alert_s) {
-        char t[32];
-        std::snprintf(t, sizeof t, "%.3f", *e.alert_s);
-        out += t;
-      } else {
-        out += "null";
-      }
-      out += ",\"alert_labels\":[";
-      for (std::size_t k = 0; k < e.alert_labels.size(); ++k)
-        out += (k ? ",\"" : "\"") + e.alert_labels[k] + "\"";
-      out += "],\"objects\":[";
-      for (std::size_t k = 0; k < e.objects.size(); ++k) {
-        const auto& d = e.objects[k];
-        char obj[256];
-        std::snprintf(obj, sizeof obj,
-                      "%s{\"label\":\"%s\",\"score\":%.4f,\"box\":[%.4f,%.4f,%.4f,%.4f]}",
-                      k ? "," : "", d.label.c_str(), fraction(d.score), fraction(d.x),
-                      fraction(d.y), fraction(d.width), fraction(d.height));
-        out += obj;
-      }
-      out += "]}";
-    }
-    char tail[256];
-    std::snprintf(tail, sizeof tail,
-                  "],\"analysis_frames\":%llu,\"media_s\":%.3f,\"detector_runs\":%llu,\"detector_"
-                  "ms\":%.1f,\"wall_s\":%.3f}",
-                  static_cast<unsigned long long>(report->analysis_frames), report->media_seconds,
-                  static_cast<unsigned long long>(report->stats.detector_runs),
-                  report->stats.detector_ms, wall);
-    std::printf("%s%s\n", out.c_str(), tail);
+    std::printf("%s\n", vigil::agent::AnalysisJson(*report, wall).c_str());
     return 0;
   }
   for (const auto& e : report->events) {
@@ -339,6 +325,9 @@ int main(int argc, char** argv) {
   if (flags->Has("help") || words.empty()) {
     std::printf("%s\nflags:\n%s", kUsage, vigil::FlagsHelp(kFlags).c_str());
     return words.empty() && !flags->Has("help") ? 2 : 0;
+  }
+  if (auto misplaced = FlagNotFor(words[0], *flags)) {
+    return UsageError("--" + *misplaced + " is not a flag of " + words[0]);
   }
   if (words[0] == "detect") return Detect(*flags);
   if (words[0] == "analyze") return Analyze(*flags);

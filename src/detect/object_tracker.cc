@@ -201,8 +201,7 @@ ObjectUpdate ObjectTracker::Update(std::span<const FrameDetection> detections,
     TrackedObject track;
     track.id = next_id_++;
     track.kind = candidates[c].kind;
-    track.first_box = candidates[c].detection->box;
-    track.anchor_box = track.first_box;
+    track.anchor_box = candidates[c].detection->box;
     track.first_us = pts_us;
     tracks_.push_back(std::move(track));
     matches.emplace_back(tracks_.size() - 1, c);

@@ -268,16 +268,13 @@ Result<std::unique_ptr<ObjectDetector>> LoadNanoDet(const std::filesystem::path&
     return Fail(ErrorCode::kInvalidArgument,
                 model_json.string() + ": a NanoDet head has two outputs per level");
   }
-  // Output shapes come from one run: the graph model has no shape metadata.
-  nn::Tensor probe{in, std::vector<float>(static_cast<std::size_t>(in[1] * in[2] * in[3]), 0.0F)};
-  auto outputs = model->Run(probe);
-  if (!outputs) return Fail(outputs.error());
+  const auto& shapes = model->output_shapes();
   const std::size_t levels = names.size() / 2;
   std::vector<int> strides;
   int classes = 0, reg_max = 0;
   for (std::size_t i = 0; i < levels; ++i) {
-    const auto& scores = (*outputs)[i].shape;
-    const auto& distances = (*outputs)[levels + i].shape;
+    const auto& scores = shapes[i];
+    const auto& distances = shapes[levels + i];
     if (scores.size() != 3 || distances.size() != 3 || scores[1] != distances[1] ||
         distances[2] % 4 != 0) {
       return Fail(ErrorCode::kInvalidArgument,

@@ -297,7 +297,8 @@ struct GraphModel::Impl {
   std::unordered_map<std::string, Plan> plans;
   std::string input_name;
   Shape input_shape;
-  std::vector<std::string> output_names;  // node names ("Identity")
+  std::vector<std::string> output_names;                 // node names ("Identity")
+  std::vector<std::vector<std::int64_t>> output_shapes;  // from the load's dry run
   ModelStats stats{};
   std::vector<float> scratch;
   BufferPool pool;
@@ -311,7 +312,7 @@ struct GraphModel::Impl {
                    const std::string& files);
   void FoldConstants();
   void Fuse();
-  void CountFlops();
+  void DryRun();
   std::vector<Tensor> Run(const Tensor& input);
 
   const Constant* FindConstant(const std::string& ref) const {
@@ -522,7 +523,7 @@ void GraphModel::Impl::Parse(std::string_view text, const std::string& source,
   }
   for (const auto& out : output_names) last_use[out] = nodes.size();
   Fuse();
-  CountFlops();
+  DryRun();
   stats.weight_bytes = 0;
   for (const auto& [name, c] : constants)
     stats.weight_bytes += static_cast<std::int64_t>(c.floats.size() * sizeof(float));
@@ -692,13 +693,13 @@ void GraphModel::Impl::Fuse() {
   }
 }
 
-void GraphModel::Impl::CountFlops() {
-  // One dry run gives every convolution's output size; the cost is counted
-  // from shapes only, so a run on zeros is enough.
+void GraphModel::Impl::DryRun() {
+  // One run on zeros at load: shapes are fixed, so it gives the outputs'
+  // shapes and every convolution's cost, and a graph that cannot run fails
+  // here rather than on the camera's first event.
   Tensor zeros{input_shape,
                std::vector<float>(static_cast<std::size_t>(Product(input_shape)), 0.0F)};
-  stats.flops = 0;
-  Run(zeros);
+  for (const auto& out : Run(zeros)) output_shapes.push_back(out.shape);
 }
 
 namespace {
@@ -1138,6 +1139,9 @@ Result<GraphModel> GraphModel::LoadTfjs(const std::filesystem::path& model_json)
 
 const std::vector<std::int64_t>& GraphModel::input_shape() const { return impl_->input_shape; }
 const std::vector<std::string>& GraphModel::output_names() const { return impl_->output_names; }
+const std::vector<std::vector<std::int64_t>>& GraphModel::output_shapes() const {
+  return impl_->output_shapes;
+}
 ModelStats GraphModel::stats() const { return impl_->stats; }
 
 Result<std::vector<Tensor>> GraphModel::Run(const Tensor& input) {

@@ -164,6 +164,7 @@ TEST_F(GraphModelTest, ConvolutionBlockMatchesTheDefinitionAndFusesIntoOneStep) 
   const int oh = kH + 1 + 1 - 2, ow = kW + 2 + 1 - 2;
   EXPECT_EQ((*out)[0].shape, (std::vector<std::int64_t>{1, kK, oh, ow}));
   EXPECT_EQ(model->stats().flops, 2LL * oh * ow * kK * 9 * kC);
+  EXPECT_EQ(model->output_shapes(), (std::vector<std::vector<std::int64_t>>{{1, kK, oh, ow}}));
 
   // Direct NCHW convolution with the widened float16 weights.
   const auto filter = RandomHalves(std::size_t{3} * 3 * kC * kK, 7);

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace vigil::seal {
 namespace {
 
@@ -23,6 +25,14 @@ TEST(ClipMetadataTest, RoundTrips) {
   ASSERT_TRUE(empty.has_value());
   EXPECT_EQ(empty->size(), 9u);
   EXPECT_TRUE(DecodeClipMetadata(*empty).has_value());
+}
+
+TEST(ClipMetadataTest, FractionsBecomeUnitsClampedAndRounded) {
+  EXPECT_EQ(ToMetadataUnits(0.91324), 9132);
+  EXPECT_EQ(ToMetadataUnits(0.91325), 9133);
+  EXPECT_EQ(ToMetadataUnits(1.7), kMetadataUnit);
+  EXPECT_EQ(ToMetadataUnits(-0.2), 0);
+  EXPECT_EQ(ToMetadataUnits(std::nan("")), 0);
 }
 
 TEST(ClipMetadataTest, RefusesOutOfRangeFields) {

@@ -112,6 +112,18 @@ class DetectMatchesTensorFlowJs(unittest.TestCase):
             r = subprocess.run([str(AGENT), "detect", "--score", "2", str(DARKNET / "dog.jpg")],
                                capture_output=True, text=True, timeout=60)
             self.assertEqual(r.returncode, 2)
+            # A flag of another command is refused, never silently ignored.
+            refusals = [
+                (["detect", "--source", "x.mp4", str(DARKNET / "dog.jpg")], "--source is not a flag of detect"),
+                (["run", "--state", tmp, "--source", "x.mp4", "--json"], "--json is not a flag of run"),
+                (["analyze", "--source", "x.mp4", "--model", "nanodet"], "--model needs --objects"),
+                (["analyze", "--config", "c.toml", "--model", "nanodet"], "exclude --config"),
+            ]
+            for args, message in refusals:
+                with self.subTest(args=args):
+                    r = subprocess.run([str(AGENT), *args], capture_output=True, text=True, timeout=60)
+                    self.assertEqual(r.returncode, 2, r.stderr)
+                    self.assertIn(message, r.stderr)
 
 
 class RulesDecideTheAlerts(unittest.TestCase):

@@ -99,4 +99,10 @@ struct AnalysisReport {
 // Reads options.source to its end (a file; not looped) through the analyzer.
 Result<AnalysisReport> AnalyzeSource(const CameraOptions& options);
 
+// `analyze --json`: {"events":[{"number","start_s","clip_start_s","end_s",
+// "alert_s" (null when it did not alert),"alert_labels":[...],"objects":[{"label",
+// "score","box":[x,y,w,h] in frame fractions}]}],"analysis_frames","media_s",
+// "detector_runs","detector_ms","wall_s"}.
+std::string AnalysisJson(const AnalysisReport& report, double wall_s);
+
 }  // namespace vigil::agent

@@ -65,7 +65,7 @@ struct TrackedObject {
   float best_score = 0;
   Box best_box;  // the box of the best score
   std::int64_t best_us = 0;
-  Box first_box, last_box;
+  Box last_box;
   Box anchor_box;  // the largest box so far: where it "is" when it stands still
   std::int64_t first_us = 0, last_us = 0;
   int hits = 0;

@@ -59,6 +59,8 @@ class GraphModel {
   // the order Run returns them (signature order: Identity, Identity_1, ...).
   const std::vector<std::int64_t>& input_shape() const;
   const std::vector<std::string>& output_names() const;
+  // Their shapes, in the same order (the graph's shapes are fixed).
+  const std::vector<std::vector<std::int64_t>>& output_shapes() const;
   ModelStats stats() const;
 
   // Runs the graph on `input`, whose shape must equal input_shape().

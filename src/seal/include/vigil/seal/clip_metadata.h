@@ -6,6 +6,7 @@
 // binary encoding: one document has exactly one encoding, so it can be hashed
 // and compared. Layout: docs/formats/clip.md §Metadata.
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -19,6 +20,14 @@ namespace vigil::seal {
 // Scores and box coordinates are fixed point in units of 1/10000 (0 .. 10000):
 // a score of 0.9132 is 9132; a box is in fractions of the frame's width/height.
 inline constexpr std::uint16_t kMetadataUnit = 10000;
+
+// A fraction (score, coordinate) in those units, clamped to 0..1 first (NaN
+// counts as 0).
+inline std::uint16_t ToMetadataUnits(double fraction) {
+  const double clamped = fraction > 0 ? (fraction < 1 ? fraction : 1) : 0;
+  return static_cast<std::uint16_t>(std::lround(clamped * kMetadataUnit));
+}
+
 inline constexpr std::size_t kMaxMetadataDetections = 64;
 inline constexpr std::size_t kMaxMetadataZones = 32;
 inline constexpr std::size_t kMaxMetadataLabelBytes = 32;
