@@ -4,10 +4,12 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
@@ -300,6 +302,8 @@ struct GraphModel::Impl {
   std::vector<std::string> output_names;                 // node names ("Identity")
   std::vector<std::vector<std::int64_t>> output_shapes;  // from the load's dry run
   ModelStats stats{};
+  bool profiling = false;
+  RunProfile profile;
   std::vector<float> scratch;
   BufferPool pool;
   // For each value, the index in `nodes` of its last reader: it is freed then.
@@ -716,6 +720,33 @@ void ElementwiseUnary(Value& v, const std::string& op, float alpha) {
   }
 }
 
+enum class BinaryOp { kAdd, kSub, kMul };
+
+// out = a (op) b, where b (`period` elements) repeats along a: the same
+// shape, a vector along the innermost axis, or a scalar. The op is chosen
+// once, outside the loops.
+template <typename F>
+void CombineWith(const float* a, std::size_t n, const float* b, std::size_t period, float* out,
+                 F f) {
+  if (period == 1) {
+    const float x = b[0];
+    for (std::size_t i = 0; i < n; ++i) out[i] = f(a[i], x);
+    return;
+  }
+  for (std::size_t start = 0; start < n; start += period) {
+    for (std::size_t j = 0; j < period; ++j) out[start + j] = f(a[start + j], b[j]);
+  }
+}
+
+void Combine(BinaryOp op, const float* a, std::size_t n, const float* b, std::size_t period,
+             float* out) {
+  switch (op) {
+    case BinaryOp::kAdd: return CombineWith(a, n, b, period, out, std::plus<>());
+    case BinaryOp::kSub: return CombineWith(a, n, b, period, out, std::minus<>());
+    case BinaryOp::kMul: return CombineWith(a, n, b, period, out, std::multiplies<>());
+  }
+}
+
 Value CopyOf(const Value& v) {
   Value out = v;
   out.buffer = current_pool->Take(v.size());
@@ -845,7 +876,10 @@ std::vector<Tensor> GraphModel::Impl::Run(const Tensor& input) {
     return Materialize(v);
   };
 
+  internal::ConvTimes conv_times;
   for (std::size_t index = 0; index < nodes.size(); ++index) {
+    const auto step_start =
+        profiling ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     const Node& node = nodes[index];
     const auto plan_it = plans.find(node.name);
     const Plan* plan = plan_it == plans.end() ? nullptr : &plan_it->second;
@@ -936,7 +970,7 @@ std::vector<Tensor> GraphModel::Impl::Run(const Tensor& input) {
                          out_step = Product(out.physical) / batch;
       for (std::int64_t b = 0; b < batch; ++b) {
         internal::Conv2d(in.data() + b * in_step, s, filter.floats.data(), epilogue,
-                         out.data() + b * out_step, scratch);
+                         out.data() + b * out_step, scratch, profiling ? &conv_times : nullptr);
       }
       flops += 2 * batch * static_cast<std::int64_t>(s.out_h()) * s.out_w() * s.out_c * s.kernel_h *
                s.kernel_w * s.in_c;
@@ -947,18 +981,11 @@ std::vector<Tensor> GraphModel::Impl::Run(const Tensor& input) {
       if (Product(a.physical) < Product(b.physical)) std::swap(a, b);
       if (op == "Sub" && Product(get(node, 0).physical) < Product(get(node, 1).physical))
         Throw("Sub '" + node.name + "': broadcast of the first input is not supported");
-      Value out = CopyOf(a);
-      const std::size_t n = out.size();
-      float* dst = out.data();
-      const float* src = b.data();
-      auto apply = [&](std::size_t i, float x) {
-        if (op == "Mul")
-          dst[i] *= x;
-        else if (op == "Sub")
-          dst[i] -= x;
-        else
-          dst[i] += x;
-      };
+      const BinaryOp kind = op == "Mul"   ? BinaryOp::kMul
+                            : op == "Sub" ? BinaryOp::kSub
+                                          : BinaryOp::kAdd;
+      Value out = a;
+      out.buffer = current_pool->Take(a.size());
       if (b.LogicalShape() == a.LogicalShape()) {
         // Lay b's elements out in a's memory order, then go element by element.
         Value same = b;
@@ -967,14 +994,11 @@ std::vector<Tensor> GraphModel::Impl::Run(const Tensor& input) {
           for (std::size_t i = 0; i < a.perm.size(); ++i) inverse[a.perm[i]] = static_cast<int>(i);
           same = Materialize(WithPerm(Materialize(b), inverse));
         }
-        const float* other = same.data();
-        for (std::size_t i = 0; i < n; ++i) apply(i, other[i]);
-      } else if (Product(b.physical) == 1) {
-        for (std::size_t i = 0; i < n; ++i) apply(i, src[0]);
-      } else if (a.rank() >= 1 && b.rank() == 1 && b.physical[0] == a.dim(a.rank() - 1) &&
-                 a.perm.back() == a.rank() - 1) {
-        const std::size_t k = static_cast<std::size_t>(b.physical[0]);
-        for (std::size_t i = 0; i < n; ++i) apply(i, src[i % k]);
+        Combine(kind, a.data(), a.size(), same.data(), a.size(), out.data());
+      } else if (Product(b.physical) == 1 ||
+                 (a.rank() >= 1 && b.rank() == 1 && b.physical[0] == a.dim(a.rank() - 1) &&
+                  a.perm.back() == a.rank() - 1)) {
+        Combine(kind, a.data(), a.size(), b.data(), b.size(), out.data());
       } else {
         Throw(op + " '" + node.name + "': broadcast of " + ShapeText(b.LogicalShape()) + " onto " +
               ShapeText(a.LogicalShape()) + " is not supported");
@@ -1095,8 +1119,19 @@ std::vector<Tensor> GraphModel::Impl::Run(const Tensor& input) {
       const auto it = last_use.find(ref);
       if (it != last_use.end() && it->second == index) values.erase(ref);
     }
+    if (profiling) {
+      profile.milliseconds[op] +=
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - step_start)
+              .count();
+    }
   }
   stats.flops = flops;
+  if (profiling) {
+    ++profile.runs;
+    profile.milliseconds["Conv2D: patches"] += conv_times.patches;
+    profile.milliseconds["Conv2D: sgemm"] += conv_times.sgemm;
+    profile.milliseconds["Conv2D: bias+activation"] += conv_times.epilogue;
+  }
   std::vector<Tensor> outputs;
   for (const auto& name : output_names) {
     Value v = Materialize(values.at(name));
@@ -1143,6 +1178,11 @@ const std::vector<std::vector<std::int64_t>>& GraphModel::output_shapes() const 
   return impl_->output_shapes;
 }
 ModelStats GraphModel::stats() const { return impl_->stats; }
+void GraphModel::StartProfiling() {
+  impl_->profiling = true;
+  impl_->profile = RunProfile{};
+}
+RunProfile GraphModel::profile() const { return impl_->profile; }
 
 Result<std::vector<Tensor>> GraphModel::Run(const Tensor& input) {
   try {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -36,26 +37,48 @@ float HalfToFloat(std::uint16_t half) {
 
 namespace {
 
+// Milliseconds between laps; reads no clock when disabled.
+class StopWatch {
+ public:
+  explicit StopWatch(bool enabled) {
+    if (enabled) last_ = std::chrono::steady_clock::now();
+  }
+  double Lap() {
+    const auto now = std::chrono::steady_clock::now();
+    const double ms = std::chrono::duration<double, std::milli>(now - last_).count();
+    last_ = now;
+    return ms;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_;
+};
+
 // Rows of the patch matrix: one per output pixel, kernel_h*kernel_w*in_c
 // columns in the filter's [kh][kw][c] order, zeros where the window leaves
-// the image.
+// the image. A window row's kernel_w taps are adjacent in NHWC memory, so
+// each is one copy (between zero fills at the image's edges).
 void Im2Col(const float* in, const ConvShape& s, float* patches) {
   const int out_h = s.out_h(), out_w = s.out_w();
-  const std::size_t c_bytes = sizeof(float) * static_cast<std::size_t>(s.in_c);
+  const std::size_t channels = static_cast<std::size_t>(s.in_c);
+  const std::size_t row = channels * static_cast<std::size_t>(s.kernel_w);
   float* dst = patches;
   for (int oy = 0; oy < out_h; ++oy) {
     for (int ox = 0; ox < out_w; ++ox) {
+      const int ix0 = ox * s.stride_w - s.pad_left;
+      const int first = std::clamp(-ix0, 0, s.kernel_w);  // taps inside the image: [first, last)
+      const int last = std::clamp(s.in_w - ix0, first, s.kernel_w);
       for (int ky = 0; ky < s.kernel_h; ++ky) {
         const int iy = oy * s.stride_h - s.pad_top + ky;
-        for (int kx = 0; kx < s.kernel_w; ++kx) {
-          const int ix = ox * s.stride_w - s.pad_left + kx;
-          if (iy < 0 || iy >= s.in_h || ix < 0 || ix >= s.in_w) {
-            std::memset(dst, 0, c_bytes);
-          } else {
-            std::memcpy(dst, in + (static_cast<std::size_t>(iy) * s.in_w + ix) * s.in_c, c_bytes);
-          }
-          dst += s.in_c;
+        if (iy < 0 || iy >= s.in_h || first == last) {
+          std::fill_n(dst, row, 0.0F);
+        } else {
+          std::fill_n(dst, channels * first, 0.0F);
+          std::copy_n(in + (static_cast<std::size_t>(iy) * s.in_w + ix0 + first) * channels,
+                      channels * (last - first), dst + channels * first);
+          std::fill_n(dst + channels * last, channels * (s.kernel_w - last), 0.0F);
         }
+        dst += row;
       }
     }
   }
@@ -64,7 +87,8 @@ void Im2Col(const float* in, const ConvShape& s, float* patches) {
 }  // namespace
 
 void Conv2d(const float* in, const ConvShape& s, const float* filter, const ConvEpilogue& epilogue,
-            float* out, std::vector<float>& scratch) {
+            float* out, std::vector<float>& scratch, ConvTimes* times) {
+  StopWatch watch(times != nullptr);
   const int rows = s.out_h() * s.out_w();
   const int depth = s.kernel_h * s.kernel_w * s.in_c;
   const bool direct = s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 &&
@@ -75,6 +99,7 @@ void Conv2d(const float* in, const ConvShape& s, const float* filter, const Conv
     Im2Col(in, s, scratch.data());
     a = scratch.data();
   }
+  if (times != nullptr) times->patches += watch.Lap();
   float beta = 0;
   if (epilogue.bias != nullptr) {
     // Start from the bias and let the multiplication accumulate onto it.
@@ -84,13 +109,19 @@ void Conv2d(const float* in, const ConvShape& s, const float* filter, const Conv
     }
     beta = 1;
   }
+  if (times != nullptr) times->epilogue += watch.Lap();
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, s.out_c, depth, 1.0F, a, depth,
               filter, s.out_c, beta, out, s.out_c);
+  if (times != nullptr) times->sgemm += watch.Lap();
   if (epilogue.leaky_relu) {
     const std::size_t n = static_cast<std::size_t>(rows) * s.out_c;
     const float alpha = epilogue.alpha;
-    for (std::size_t i = 0; i < n; ++i) out[i] = out[i] < 0 ? out[i] * alpha : out[i];
+    for (std::size_t i = 0; i < n; ++i) {
+      const float x = out[i], scaled = x * alpha;  // both computed: a select, not a branch
+      out[i] = x < 0 ? scaled : x;
+    }
   }
+  if (times != nullptr) times->epilogue += watch.Lap();
 }
 
 void MaxPool(const float* in, int in_h, int in_w, int channels, int kernel_h, int kernel_w,

@@ -102,6 +102,17 @@ TEST(Conv2d, StrideTwoWithAsymmetricPadding) {
   ExpectConvMatches(s, false, false);
 }
 
+// Padding wider than the kernel: whole windows (and window rows) fall
+// outside the image on every side.
+TEST(Conv2d, WindowsEntirelyInThePadding) {
+  ConvShape s{.in_h = 3, .in_w = 4, .in_c = 2, .kernel_h = 2, .kernel_w = 3, .out_c = 3};
+  s.pad_top = 3;
+  s.pad_bottom = 2;
+  s.pad_left = 4;
+  s.pad_right = 5;
+  ExpectConvMatches(s, true, false);
+}
+
 TEST(Conv2d, PointwiseTakesTheInputAsTheMatrix) {
   ConvShape s{.in_h = 4, .in_w = 6, .in_c = 8, .kernel_h = 1, .kernel_w = 1, .out_c = 3};
   ExpectConvMatches(s, true, false);

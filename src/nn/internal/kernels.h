@@ -30,10 +30,16 @@ struct ConvEpilogue {
   float alpha = 0;  // LeakyRelu slope (0 gives Relu)
 };
 
+// Milliseconds spent in each part of Conv2d, added to when profiling.
+struct ConvTimes {
+  double patches = 0, sgemm = 0, epilogue = 0;
+};
+
 // out[out_h*out_w][out_c] = conv(in[in_h*in_w][in_c], filter[kh][kw][in_c][out_c])
 // with zero padding, then the epilogue. `scratch` holds the patch matrix.
 void Conv2d(const float* in, const ConvShape& shape, const float* filter,
-            const ConvEpilogue& epilogue, float* out, std::vector<float>& scratch);
+            const ConvEpilogue& epilogue, float* out, std::vector<float>& scratch,
+            ConvTimes* times = nullptr);
 
 // Max over kernel_h x kernel_w windows (no padding: pad with -inf first).
 void MaxPool(const float* in, int in_h, int in_w, int channels, int kernel_h, int kernel_w,

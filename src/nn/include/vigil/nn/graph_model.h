@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -42,6 +43,14 @@ struct ModelStats {
   std::int64_t weight_bytes = 0;  // float32 weights in memory
 };
 
+// Where runs spend their time, by step: each op ("Conv2D", "ConcatV2", ...)
+// and, inside Conv2D, "Conv2D: patches" (im2col), "Conv2D: sgemm" and
+// "Conv2D: bias+activation". Summed over the runs since StartProfiling.
+struct RunProfile {
+  std::map<std::string, double> milliseconds;
+  int runs = 0;
+};
+
 class GraphModel {
  public:
   // Loads `model_json` and the weight files its manifest names (paths
@@ -62,6 +71,11 @@ class GraphModel {
   // Their shapes, in the same order (the graph's shapes are fixed).
   const std::vector<std::vector<std::int64_t>>& output_shapes() const;
   ModelStats stats() const;
+
+  // Times every step of the runs that follow (for benchmarks: a clock read
+  // per step), starting from an empty profile.
+  void StartProfiling();
+  RunProfile profile() const;
 
   // Runs the graph on `input`, whose shape must equal input_shape().
   Result<std::vector<Tensor>> Run(const Tensor& input);
