@@ -18,8 +18,9 @@
 // over the same runs (OpenBLAS's helper threads spin while they wait, which
 // this shows).
 // Achieved GFLOP/s = ModelStats::flops (2 x the convolutions' multiply-adds)
-// / graph time; the fraction of peak divides it by threads x one core's peak
-// (the better of the AVX2 and AVX-512 loops).
+// / graph time; the fraction of peak divides it by the peak of as many FMA
+// loops run at once as there are math threads (the better of the AVX2 and
+// AVX-512 loops): one core's peak for one thread.
 // --json adds one JSON line after the tables (for bench/detect/detect_bench.py).
 // OpenBLAS picks its kernels from the CPU unless OPENBLAS_CORETYPE names a core;
 // the header line says which it used and whether the variable chose it.
@@ -38,6 +39,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -136,34 +138,52 @@ Machine ReadMachine() {
 
 struct PeakResult {
   std::string name;
-  int lanes = 0, accumulators = 0;
+  int lanes = 0, accumulators = 0, threads = 1;
   double median_gflops = 0, best_gflops = 0;
 };
 
-// Median and best GFLOP/s of `loop` over 5 runs of ~0.25 s each, iteration
-// count calibrated first. Runs on the calling thread, i.e. one core.
-PeakResult MeasurePeak(const std::string& name, int lanes, int accumulators,
-                       int flops_per_iteration, const std::function<float(std::int64_t)>& loop) {
+using FmaLoop = float (*)(std::int64_t);
+
+// Iterations of `loop` that take about 0.25 s on one thread.
+std::int64_t CalibrateIterations(FmaLoop loop) {
   volatile float sink = 0;
   std::int64_t iterations = 1 << 20;
   for (;;) {
     const auto t0 = Clock::now();
     sink = sink + loop(iterations);
     const double s = Seconds(Clock::now() - t0);
-    if (s > 0.05) {
-      iterations = static_cast<std::int64_t>(static_cast<double>(iterations) * 0.25 / s);
-      break;
-    }
+    if (s > 0.05) return static_cast<std::int64_t>(static_cast<double>(iterations) * 0.25 / s);
     iterations *= 2;
   }
+}
+
+// Median and best GFLOP/s of `threads` copies of `loop` running at once (one
+// on the calling thread when threads == 1), 5 times `iterations` each. With
+// threads > 1 this is the peak the hardware gives that many threads: on this
+// VM two vCPUs can be two SMT threads of one physical core, which share its
+// FMA units.
+PeakResult MeasurePeak(const std::string& name, int lanes, int accumulators,
+                       int flops_per_iteration, FmaLoop loop, std::int64_t iterations,
+                       int threads) {
+  volatile float sink = 0;
   std::vector<double> rates;
   for (int i = 0; i < 5; ++i) {
+    std::vector<float> out(static_cast<std::size_t>(threads));
     const auto t0 = Clock::now();
-    sink = sink + loop(iterations);
+    if (threads == 1) {
+      out[0] = loop(iterations);
+    } else {
+      std::vector<std::thread> pool;
+      pool.reserve(static_cast<std::size_t>(threads));
+      for (int t = 0; t < threads; ++t) pool.emplace_back([&, t] { out[t] = loop(iterations); });
+      for (auto& th : pool) th.join();
+    }
     const double s = Seconds(Clock::now() - t0);
-    rates.push_back(static_cast<double>(iterations) * flops_per_iteration / s / 1e9);
+    for (float v : out) sink = sink + v;
+    rates.push_back(static_cast<double>(iterations) * threads * flops_per_iteration / s / 1e9);
   }
-  return {name, lanes, accumulators, Median(rates), *std::max_element(rates.begin(), rates.end())};
+  return {name,    lanes,         accumulators,
+          threads, Median(rates), *std::max_element(rates.begin(), rates.end())};
 }
 
 // ---------------------------------------------------------------- detector
@@ -292,18 +312,35 @@ int main(int argc, char** argv) {
   const Settings settings = OrDie(ParseSettings(argc, argv), "flags");
   const Machine machine = ReadMachine();
 
-  // Peak first, before any OpenBLAS thread exists.
+  // Peak first, before any OpenBLAS thread exists: one core, then as many
+  // concurrent loops as each measured math-thread count.
+  struct Isa {
+    const char* name;
+    int lanes, accumulators, flops_per_iteration;
+    FmaLoop loop;
+    bool present;
+  };
+  const Isa isas[] = {
+      {"AVX2 FMA (ymm)", 8, 12, vigil::bench::kAvx2FlopsPerIteration, vigil::bench::FmaLoopAvx2,
+       machine.flags.count("avx2") > 0 && machine.flags.count("fma") > 0},
+      {"AVX-512 FMA (zmm)", 16, 16, vigil::bench::kAvx512FlopsPerIteration,
+       vigil::bench::FmaLoopAvx512, machine.flags.count("avx512f") > 0}};
+  std::vector<int> peak_threads = {1};
+  for (int t : settings.threads) {
+    if (t > 1) peak_threads.push_back(t);
+  }
   std::vector<PeakResult> peaks;
-  if (machine.flags.count("avx2") && machine.flags.count("fma")) {
-    peaks.push_back(MeasurePeak("AVX2 FMA (ymm)", 8, 12, vigil::bench::kAvx2FlopsPerIteration,
-                                vigil::bench::FmaLoopAvx2));
+  std::map<int, double> peak_by_threads;  // the better ISA's median, per thread count
+  for (const Isa& isa : isas) {
+    if (!isa.present) continue;
+    const std::int64_t iterations = CalibrateIterations(isa.loop);
+    for (int t : peak_threads) {
+      peaks.push_back(MeasurePeak(isa.name, isa.lanes, isa.accumulators, isa.flops_per_iteration,
+                                  isa.loop, iterations, t));
+      peak_by_threads[t] = std::max(peak_by_threads[t], peaks.back().median_gflops);
+    }
   }
-  if (machine.flags.count("avx512f")) {
-    peaks.push_back(MeasurePeak("AVX-512 FMA (zmm)", 16, 16, vigil::bench::kAvx512FlopsPerIteration,
-                                vigil::bench::FmaLoopAvx512));
-  }
-  double peak = 0;
-  for (const auto& p : peaks) peak = std::max(peak, p.median_gflops);
+  const double peak = peak_by_threads[1];
 
   auto graph =
       OrDie(vigil::nn::GraphModel::LoadTfjs(settings.model_json), settings.model_json.string());
@@ -340,6 +377,24 @@ int main(int argc, char** argv) {
     results.push_back(std::move(r));
   }
 
+  // Where one thread's graph time goes: separate runs, since a clock read per
+  // step is not free (the first image; one math thread).
+  vigil::nn::RunProfile profile;
+  if (!settings.images.empty()) {
+    const auto image = OrDie(vigil::media::DecodeImage(settings.images[0]), "image");
+    const vigil::detect::RgbView view{
+        image.width, image.height, 3 * image.width, {image.rgb.data(), image.rgb.size()}};
+    vigil::nn::Tensor input{graph.input_shape(), {}};
+    vigil::detect::PrepareInput(view, vigil::detect::Preprocess::kLetterboxBgr, size, input.data);
+    vigil::nn::SetMathThreads(1);
+    for (int i = 0; i < settings.warmup; ++i) (void)graph.Run(input);
+    graph.StartProfiling();
+    for (int i = 0; i < settings.runs; ++i) {
+      if (auto out = graph.Run(input); !out) Die("Run: " + out.error().ToString());
+    }
+    profile = graph.profile();
+  }
+
   // ---- report
   std::printf(
       "vigil-bench-detect: NanoDet-g-416 (%s), %d nodes, %d steps, %.2f GFLOP per run, "
@@ -360,11 +415,11 @@ int main(int argc, char** argv) {
               settings.warmup);
 
   std::printf(
-      "| one-core FP32 peak loop | lanes | accumulators | GFLOP/s (median of 5) | best |\n");
-  std::printf("|---|---:|---:|---:|---:|\n");
+      "| FP32 peak loop | lanes | accumulators | threads | GFLOP/s (median of 5) | best |\n");
+  std::printf("|---|---:|---:|---:|---:|---:|\n");
   for (const auto& p : peaks) {
-    std::printf("| %s | %d | %d | %.1f | %.1f |\n", p.name.c_str(), p.lanes, p.accumulators,
-                p.median_gflops, p.best_gflops);
+    std::printf("| %s | %d | %d | %d | %.1f | %.1f |\n", p.name.c_str(), p.lanes, p.accumulators,
+                p.threads, p.median_gflops, p.best_gflops);
   }
   std::printf("\n| image | size | objects |");
   for (int t : settings.threads) std::printf(" graph ms, %d thr | Detect ms, %d thr |", t, t);
@@ -389,7 +444,7 @@ int main(int argc, char** argv) {
       d.push_back(r.detect.at(t).wall_ms);
       c.push_back(r.graph.at(t).cpu_ms);
     }
-    Summary s{Median(g), Median(d), Median(c), 0, peak * t, 0};
+    Summary s{Median(g), Median(d), Median(c), 0, peak_by_threads[t], 0};
     s.gflops = static_cast<double>(stats.flops) / (s.graph_ms / 1e3) / 1e9;
     s.fraction = s.peak > 0 ? s.gflops / s.peak : 0;
     summary[t] = s;
@@ -399,11 +454,28 @@ int main(int argc, char** argv) {
     std::printf(" %.1f | %.1f |", summary[t].graph_ms, summary[t].detect_ms);
   std::printf(
       "\n\n| math threads | graph ms | graph CPU ms | Detect ms | achieved GFLOP/s | peak GFLOP/s "
-      "(threads x one core) | fraction of peak |\n|---:|---:|---:|---:|---:|---:|---:|\n");
+      "(as many FMA loops) | fraction of peak |\n|---:|---:|---:|---:|---:|---:|---:|\n");
   for (int t : settings.threads) {
     const Summary& s = summary[t];
     std::printf("| %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f%% |\n", t, s.graph_ms,
                 s.graph_cpu_ms, s.detect_ms, s.gflops, s.peak, 100 * s.fraction);
+  }
+
+  if (profile.runs > 0) {
+    std::vector<std::pair<double, std::string>> steps;
+    double total = 0;
+    for (const auto& [step, ms] : profile.milliseconds) {
+      steps.emplace_back(ms / profile.runs, step);
+      if (step.find(':') == std::string::npos) total += ms / profile.runs;
+    }
+    std::sort(steps.rbegin(), steps.rend());
+    std::printf(
+        "\n| where the graph's time goes (1 thread, %s) | ms per run | share |\n|---|---:|---:|\n",
+        results.empty() ? "" : results[0].name.c_str());
+    for (const auto& [ms, step] : steps) {
+      if (ms >= 0.05) std::printf("| %s | %.2f | %.1f%% |\n", step.c_str(), ms, 100 * ms / total);
+    }
+    std::printf("| all steps | %.2f | 100%% |\n", total);
   }
 
   if (settings.json) {
@@ -418,9 +490,10 @@ int main(int argc, char** argv) {
     j += ",\"peaks\":[";
     for (std::size_t i = 0; i < peaks.size(); ++i) {
       std::snprintf(buf, sizeof buf,
-                    "%s{\"name\":%s,\"lanes\":%d,\"gflops\":%.2f,\"best_gflops\":%.2f}",
+                    "%s{\"name\":%s,\"lanes\":%d,\"threads\":%d,\"gflops\":%.2f,"
+                    "\"best_gflops\":%.2f}",
                     i ? "," : "", JsonString(peaks[i].name).c_str(), peaks[i].lanes,
-                    peaks[i].median_gflops, peaks[i].best_gflops);
+                    peaks[i].threads, peaks[i].median_gflops, peaks[i].best_gflops);
       j += buf;
     }
     std::snprintf(buf, sizeof buf, "],\"peak_gflops\":%.2f,\"threads\":{", peak);
