@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
@@ -52,6 +53,8 @@ struct GraphError : std::runtime_error {
 constexpr std::int64_t kMaxElements = std::int64_t{1} << 24;
 constexpr std::int64_t kMaxMultiplyAdds = std::int64_t{1} << 32;
 constexpr std::int64_t kMaxInputElements = std::int64_t{1} << 22;  // 3 x 1182 x 1182
+// The largest padding folded into a convolution (more stays a Pad step).
+constexpr std::int64_t kMaxFusedPad = 4096;
 
 std::int64_t Product(const Shape& shape) {
   return std::accumulate(shape.begin(), shape.end(), std::int64_t{1}, std::multiplies<>());
@@ -125,7 +128,13 @@ struct Node {
   }
   float Float(const char* key, float fallback) const {
     const Json& a = Attr(key);
-    return a.is_object() ? a.value("f", fallback) : fallback;
+    if (!a.is_object() || !a.contains("f")) return fallback;
+    // Read as double: converting an out-of-range number to float is undefined.
+    const Json& f = a["f"];
+    const double value = f.is_number() ? f.get<double>() : std::nan("");
+    if (!(std::abs(value) <= std::numeric_limits<float>::max()))
+      Throw(op + " '" + name + "': attribute " + key + " is not a float");
+    return static_cast<float>(value);
   }
   bool Bool(const char* key, bool fallback) const {
     const Json& a = Attr(key);
@@ -338,7 +347,15 @@ namespace {
 Constant ReadConstant(const Json& w, const std::vector<std::uint8_t>& bytes, std::size_t& offset,
                       const std::string& file) {
   Constant c;
-  for (const auto& d : w.at("shape")) c.shape.push_back(d.get<std::int64_t>());
+  for (const auto& d : w.at("shape")) {
+    // Only a JSON integer converts: a float or a too-large number would be undefined.
+    if (!d.is_number_integer() ||
+        (d.is_number_unsigned() &&
+         d.get<std::uint64_t>() > static_cast<std::uint64_t>(kMaxElements))) {
+      Throw(file + ": weight '" + w.value("name", "") + "' has a bad shape");
+    }
+    c.shape.push_back(d.get<std::int64_t>());
+  }
   const auto count = static_cast<std::size_t>(
       CheckedProduct(c.shape, file + ": weight '" + w.value("name", "") + "'"));
   const std::string dtype = w.at("dtype").get<std::string>();
@@ -581,8 +598,13 @@ void GraphModel::Impl::FoldConstants() {
       if (!b.is_int || (a.ints.size() != b.ints.size() && b.ints.size() != 1))
         Throw(node.op + " '" + node.name + "': unsupported constant add");
       out = a;
-      for (std::size_t i = 0; i < out.ints.size(); ++i)
-        out.ints[i] += b.ints.size() == 1 ? b.ints[0] : b.ints[i];
+      for (std::size_t i = 0; i < out.ints.size(); ++i) {
+        // Chained adds could overflow, which is undefined for signed integers.
+        if (__builtin_add_overflow(out.ints[i], b.ints.size() == 1 ? b.ints[0] : b.ints[i],
+                                   &out.ints[i])) {
+          Throw(node.op + " '" + node.name + "': the constant add overflows");
+        }
+      }
     } else if (node.op == "Identity") {
       out = RequireConstant(node, 0);
     } else {
@@ -677,14 +699,22 @@ void GraphModel::Impl::Fuse() {
     if (!perm.empty() && perm.size() != 4) continue;
     auto pad_of = [&](int axis, int side) {
       const int source = perm.empty() ? axis : perm[axis];
-      return static_cast<int>(pads[2 * source + side]);
+      return pads[2 * source + side];
     };
     if (pad_of(0, 0) || pad_of(0, 1) || pad_of(3, 0) || pad_of(3, 1)) continue;
+    // Only plausible paddings are folded (the sums below are ints); any other
+    // stays a Pad step, which refuses what it cannot do.
+    bool plausible = true;
+    for (int axis : {1, 2}) {
+      for (int side : {0, 1})
+        plausible = plausible && pad_of(axis, side) >= 0 && pad_of(axis, side) <= kMaxFusedPad;
+    }
+    if (!plausible) continue;
     Plan& plan = plans[conv->name];
-    plan.pad_top += pad_of(1, 0);
-    plan.pad_bottom += pad_of(1, 1);
-    plan.pad_left += pad_of(2, 0);
-    plan.pad_right += pad_of(2, 1);
+    plan.pad_top += static_cast<int>(pad_of(1, 0));
+    plan.pad_bottom += static_cast<int>(pad_of(1, 1));
+    plan.pad_left += static_cast<int>(pad_of(2, 0));
+    plan.pad_right += static_cast<int>(pad_of(2, 1));
     plans[node.name].passthrough = true;
   }
   stats.steps = 0;

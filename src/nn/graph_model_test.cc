@@ -261,6 +261,72 @@ TEST_F(GraphModelTest, EmptyWeightsLoad) {
   EXPECT_EQ(out->at(0).data, (std::vector<float>{0.5F, -1.0F}));
 }
 
+// The fuzzer's third finding: numbers that do not fit the type they are read
+// as (a float weight dimension, a LeakyRelu slope beyond float's range) were
+// converted anyway, which is undefined. They are refused with the reason.
+TEST_F(GraphModelTest, RefusesNumbersThatDoNotFitTheirType) {
+  const std::string graph =
+      R"({"format":"graph-model","modelTopology":{"node":[)"
+      R"({"name":"input_1","op":"Placeholder","attr":{"shape":{"shape":{"dim":[{"size":"1"},{"size":"2"}]}}}},)"
+      R"({"name":"w","op":"Const"},)"
+      R"({"name":"Identity","op":"LeakyRelu","input":["input_1"],"attr":{"alpha":{"f":ALPHA}}}]},)"
+      R"("signature":{"outputs":{"Identity:0":{"name":"Identity:0"}}},)"
+      R"("weightsManifest":[{"paths":["w.bin"],"weights":[{"name":"w","shape":[SHAPE],"dtype":"float32"}]}]})";
+  auto with = [&](const std::string& alpha, const std::string& shape) {
+    std::string text = graph;
+    text.replace(text.find("ALPHA"), 5, alpha);
+    text.replace(text.find("SHAPE"), 5, shape);
+    return text;
+  };
+  const std::vector<std::uint8_t> four_bytes(4, 0);
+  auto good = GraphModel::ParseTfjs(with("0.1", "1"), four_bytes);
+  ASSERT_TRUE(good.has_value()) << good.error().message;
+
+  auto float_dimension = GraphModel::ParseTfjs(with("0.1", "3.3e21"), four_bytes);
+  ASSERT_FALSE(float_dimension.has_value());
+  EXPECT_NE(float_dimension.error().message.find("bad shape"), std::string::npos)
+      << float_dimension.error().message;
+  EXPECT_FALSE(GraphModel::ParseTfjs(with("0.1", "18446744073709551615"), four_bytes).has_value());
+
+  auto huge_slope = GraphModel::ParseTfjs(with("1e300", "1"), four_bytes);
+  ASSERT_FALSE(huge_slope.has_value());
+  EXPECT_NE(huge_slope.error().message.find("alpha"), std::string::npos)
+      << huge_slope.error().message;
+}
+
+// Integer plumbing that would overflow (undefined for signed integers) is
+// refused: chained constant adds, and a padding too large to fold into the
+// convolution's int geometry.
+TEST_F(GraphModelTest, RefusesIntegerPlumbingThatWouldOverflow) {
+  ModelBuilder adds({1, 2});
+  adds.IntConst("c0", {1}, {1 << 30});
+  for (int i = 1; i <= 40; ++i) {
+    const std::string prev = "c" + std::to_string(i - 1);
+    adds.Node("c" + std::to_string(i), "AddV2", {prev, prev});
+  }
+  adds.Node("Identity", "Identity", {"input_1"});
+  auto overflow = GraphModel::LoadTfjs(adds.Write(dir_ / "a", {"Identity"}));
+  ASSERT_FALSE(overflow.has_value());
+  EXPECT_NE(overflow.error().message.find("overflows"), std::string::npos)
+      << overflow.error().message;
+
+  ModelBuilder pad({1, kC, kH, kW});
+  pad.IntConst("pads", {4, 2}, {0, 0, 0, 0, 1, 2147483647, 0, 0});
+  pad.IntConst("to_nhwc", {4}, {0, 2, 3, 1});
+  pad.HalfConst("filter", {3, 3, kC, kK}, RandomHalves(std::size_t{3} * 3 * kC * kK, 7));
+  pad.Node("pad", "Pad", {"input_1", "pads"});
+  pad.Node("t1", "Transpose", {"pad", "to_nhwc"});
+  pad.Node("Identity", "Conv2D", {"t1", "filter"},
+           {{"strides", Ints({1, 1, 1, 1})},
+            {"padding", Str(kValid)},
+            {"data_format", Str(kNhwc)},
+            {"dilations", Ints({1, 1, 1, 1})}});
+  auto huge_pad = GraphModel::LoadTfjs(pad.Write(dir_ / "b", {"Identity"}));
+  ASSERT_FALSE(huge_pad.has_value());
+  EXPECT_NE(huge_pad.error().message.find("too large"), std::string::npos)
+      << huge_pad.error().message;
+}
+
 TEST_F(GraphModelTest, RefusesWhatItCannotRunWithTheReason) {
   ModelBuilder unsupported({1, 2});
   unsupported.Node("Identity", "Softmax", {"input_1"});
