@@ -53,6 +53,8 @@ struct GraphError : std::runtime_error {
 constexpr std::int64_t kMaxElements = std::int64_t{1} << 24;
 constexpr std::int64_t kMaxMultiplyAdds = std::int64_t{1} << 32;
 constexpr std::int64_t kMaxInputElements = std::int64_t{1} << 22;  // 3 x 1182 x 1182
+// Activation memory a model may hold at once (NanoDet-g-416 holds 29 MiB).
+constexpr std::size_t kMaxActivationBytes = std::size_t{512} << 20;
 // The largest padding folded into a convolution (more stays a Pad step).
 constexpr std::int64_t kMaxFusedPad = 4096;
 
@@ -167,15 +169,15 @@ struct Constant {
 
 // Activation memory, reused from one Run to the next: a run allocates the
 // same sizes in the same order every time, so after the first run no page is
-// faulted in and nothing is zeroed that is about to be overwritten.
+// faulted in and nothing is zeroed that is about to be overwritten. What it
+// holds, in use or idle, is bounded by kMaxActivationBytes: past that, idle
+// blocks are freed, and a model that needs more at once is refused.
 class BufferPool {
  public:
   BufferPool() = default;
   BufferPool(const BufferPool&) = delete;
   BufferPool& operator=(const BufferPool&) = delete;
-  ~BufferPool() {
-    for (auto& [size, block] : free_) std::free(block);
-  }
+  ~BufferPool() { FreeIdle(); }
 
   // Uninitialised storage for `count` floats, returned here when released.
   std::shared_ptr<float> Take(std::size_t count) {
@@ -184,14 +186,32 @@ class BufferPool {
       block = it->second;
       free_.erase(it);
     } else {
-      block = static_cast<float*>(std::aligned_alloc(
-          64, ((std::max<std::size_t>(count, 1) * sizeof(float) + 63) / 64) * 64));
+      const std::size_t bytes = BytesFor(count);
+      if (held_bytes_ + bytes > kMaxActivationBytes) FreeIdle();
+      if (held_bytes_ + bytes > kMaxActivationBytes) {
+        Throw("the model needs more than " + std::to_string(kMaxActivationBytes >> 20) +
+              " MiB of activations at once");
+      }
+      block = static_cast<float*>(std::aligned_alloc(64, bytes));
       if (block == nullptr) throw std::bad_alloc();
+      held_bytes_ += bytes;
     }
     return {block, [this, count](float* p) { free_.emplace(count, p); }};
   }
 
  private:
+  static std::size_t BytesFor(std::size_t count) {
+    return ((std::max<std::size_t>(count, 1) * sizeof(float) + 63) / 64) * 64;
+  }
+  void FreeIdle() {
+    for (auto& [count, block] : free_) {
+      std::free(block);
+      held_bytes_ -= BytesFor(count);
+    }
+    free_.clear();
+  }
+
+  std::size_t held_bytes_ = 0;
   std::multimap<std::size_t, float*> free_;
 };
 

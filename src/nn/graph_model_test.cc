@@ -327,6 +327,28 @@ TEST_F(GraphModelTest, RefusesIntegerPlumbingThatWouldOverflow) {
       << huge_pad.error().message;
 }
 
+// A model that keeps too many large activations alive at once (here 70 padded
+// copies of an 8 MiB input, all read by one Concat) is refused before it
+// exhausts memory, although each tensor is within bounds.
+TEST_F(GraphModelTest, RefusesModelsThatHoldTooMuchMemoryAtOnce) {
+  constexpr int kWidth = 1 << 21;
+  ModelBuilder b({1, kWidth});
+  std::vector<std::string> parts;
+  for (int i = 1; i <= 70; ++i) {
+    const std::string n = std::to_string(i);
+    b.IntConst("pads" + n, {2, 2}, {0, 0, 0, i});
+    b.Node("pad" + n, "Pad", {"input_1", "pads" + n});
+    parts.push_back("pad" + n);
+  }
+  b.IntConst("axis", {}, {1});
+  parts.push_back("axis");
+  b.Node("Identity", "ConcatV2", parts);
+  auto model = GraphModel::LoadTfjs(b.Write(dir_ / "a", {"Identity"}));
+  ASSERT_FALSE(model.has_value());
+  EXPECT_NE(model.error().message.find("MiB of activations"), std::string::npos)
+      << model.error().message;
+}
+
 TEST_F(GraphModelTest, RefusesWhatItCannotRunWithTheReason) {
   ModelBuilder unsupported({1, 2});
   unsupported.Node("Identity", "Softmax", {"input_1"});
