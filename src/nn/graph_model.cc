@@ -797,9 +797,15 @@ void Combine(BinaryOp op, const float* a, std::size_t n, const float* b, std::si
   }
 }
 
-Value CopyOf(const Value& v) {
+// Fresh (uninitialised) storage in v's shape and layout.
+Value NewLike(const Value& v) {
   Value out = v;
   out.buffer = current_pool->Take(v.size());
+  return out;
+}
+
+Value CopyOf(const Value& v) {
+  Value out = NewLike(v);
   std::copy_n(v.data(), v.size(), out.data());
   return out;
 }
@@ -1034,8 +1040,7 @@ std::vector<Tensor> GraphModel::Impl::Run(const Tensor& input) {
       const BinaryOp kind = op == "Mul"   ? BinaryOp::kMul
                             : op == "Sub" ? BinaryOp::kSub
                                           : BinaryOp::kAdd;
-      Value out = a;
-      out.buffer = current_pool->Take(a.size());
+      Value out = NewLike(a);
       if (b.LogicalShape() == a.LogicalShape()) {
         // Lay b's elements out in a's memory order, then go element by element.
         Value same = b;

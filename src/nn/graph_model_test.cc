@@ -30,6 +30,14 @@ Json Str(const std::string& base64) { return {{"s", base64}}; }
 const std::string kValid = "VkFMSUQ=";  // "VALID"
 const std::string kNhwc = "TkhXQw==";   // "NHWC"
 
+// A 1x1-stride, VALID, NHWC Conv2D's attributes, as the converter writes them.
+Json Conv2dAttrs() {
+  return {{"strides", Ints({1, 1, 1, 1})},
+          {"padding", Str(kValid)},
+          {"data_format", Str(kNhwc)},
+          {"dilations", Ints({1, 1, 1, 1})}};
+}
+
 // Writes model.json + weights.bin the way the TF.js converter lays them out.
 class ModelBuilder {
  public:
@@ -129,11 +137,7 @@ ModelBuilder ConvBlock(bool expose) {
   b.HalfConst("bias", {kK}, RandomHalves(kK, 8));
   b.Node("pad", "Pad", {"input_1", "pads"});
   b.Node("t1", "Transpose", {"pad", "to_nhwc"});
-  b.Node("conv", "Conv2D", {"t1", "filter"},
-         {{"strides", Ints({1, 1, 1, 1})},
-          {"padding", Str(kValid)},
-          {"data_format", Str(kNhwc)},
-          {"dilations", Ints({1, 1, 1, 1})}});
+  b.Node("conv", "Conv2D", {"t1", "filter"}, Conv2dAttrs());
   b.Node("add", "Add", {"conv", "bias"});
   b.Node("t2", "Transpose", {"add", "to_nchw"});
   b.Node("relu", "LeakyRelu", {"t2"}, {{"alpha", {{"f", 0.1}}}});
@@ -316,11 +320,7 @@ TEST_F(GraphModelTest, RefusesIntegerPlumbingThatWouldOverflow) {
   pad.HalfConst("filter", {3, 3, kC, kK}, RandomHalves(std::size_t{3} * 3 * kC * kK, 7));
   pad.Node("pad", "Pad", {"input_1", "pads"});
   pad.Node("t1", "Transpose", {"pad", "to_nhwc"});
-  pad.Node("Identity", "Conv2D", {"t1", "filter"},
-           {{"strides", Ints({1, 1, 1, 1})},
-            {"padding", Str(kValid)},
-            {"data_format", Str(kNhwc)},
-            {"dilations", Ints({1, 1, 1, 1})}});
+  pad.Node("Identity", "Conv2D", {"t1", "filter"}, Conv2dAttrs());
   auto huge_pad = GraphModel::LoadTfjs(pad.Write(dir_ / "b", {"Identity"}));
   ASSERT_FALSE(huge_pad.has_value());
   EXPECT_NE(huge_pad.error().message.find("too large"), std::string::npos)
